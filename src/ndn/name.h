@@ -16,9 +16,9 @@
 
 /* Limits. A Name longer than this is rejected with DMSC_ENAMELEN /
  * DMSC_ENAMECOMPS wherever it appears (packets, URIs, builders). */
-#define DMSC_NAME_MAX_LEN 2048  /* bytes of Name TLV-VALUE */
+#define DMSC_NAME_MAX_LEN 2048 /* bytes of Name TLV-VALUE */
 #define DMSC_NAME_MAX_COMPS 64
-#define DMSC_DIGEST_LEN 32      /* implicit / parameters SHA-256 digest */
+#define DMSC_DIGEST_LEN 32 /* implicit / parameters SHA-256 digest */
 
 typedef struct {
     uint16_t type;

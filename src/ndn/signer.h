@@ -34,7 +34,7 @@ struct dmsc_signer {
     uint64_t sig_type;
     size_t max_sig_len; /* upper bound of what sign() writes */
     int keyloc_kind;
-    dmsc_name_t keyloc_name;    /* valid when keyloc_kind == NAME (view; storage owned by the key) */
+    dmsc_name_t keyloc_name; /* valid when keyloc_kind == NAME (view; storage owned by the key) */
     dmsc_slice_t keyloc_digest; /* valid when keyloc_kind == DIGEST */
     /* Sign the concatenation of parts into sig (room for max_sig_len bytes);
      * set *sig_len. Returns 0 or a negative DMSC_E* code. */

@@ -161,12 +161,9 @@ static void test_strerror(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_varnum_forms),
-        cmocka_unit_test(test_varnum_encode_roundtrip),
-        cmocka_unit_test(test_nni),
-        cmocka_unit_test(test_reader),
-        cmocka_unit_test(test_critical),
-        cmocka_unit_test(test_encoder_nested_and_overflow),
+        cmocka_unit_test(test_varnum_forms), cmocka_unit_test(test_varnum_encode_roundtrip),
+        cmocka_unit_test(test_nni),          cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_critical),     cmocka_unit_test(test_encoder_nested_and_overflow),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests_name("tlv", tests, NULL, NULL);
