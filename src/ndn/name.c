@@ -195,7 +195,9 @@ static void put_comp(strbuf_t *s, const dmsc_comp_t *c, int style)
     if (style == DMSC_URI_ALT) {
         uint64_t v;
         for (size_t i = 0; i < sizeof alt_nni / sizeof alt_nni[0]; i++) {
-            if (alt_nni[i].type == c->type && dmsc_nni_decode(c->value, c->len, &v) == 0) {
+            /* only the shortest NNI form: "seg=N" must parse back to the same bytes */
+            if (alt_nni[i].type == c->type && dmsc_nni_decode(c->value, c->len, &v) == 0 &&
+                dmsc_nni_size(v) == c->len) {
                 snprintf(num, sizeof num, "%s=%llu", alt_nni[i].prefix, (unsigned long long)v);
                 sb_puts(s, num);
                 return;

@@ -53,6 +53,8 @@ static void test_uri_forms(void **state)
     roundtrip("/32=keyword", "/32=keyword", "/32=keyword");
     roundtrip("/50=%01%02%03", "/50=%01%02%03", "/50=%01%02%03"); /* not an NNI: no seg= */
     roundtrip("/65535=x", "/65535=x", "/65535=x");
+    /* fuzz regression: a non-minimal NNI keeps the numeric form so it round-trips */
+    roundtrip("/52=%00b", "/52=%00b", "/52=%00b");
     roundtrip("/sha256digest=0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef",
               "/sha256digest=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
               "/sha256digest=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
