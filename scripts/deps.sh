@@ -12,6 +12,8 @@ PKGS=(
   libsodium-dev                                 # Ed25519, randomness
   libxxhash-dev                                 # name hashing
   libjansson-dev                                # JSON (CLI, admin API)
+  libuv1-dev                                    # event loop (dmscd, dmsc, dmsc-bench)
+  libyaml-dev                                   # dmscd config file
   libcmocka-dev                                 # unit tests
   clang-format                                  # make format
 )
