@@ -28,7 +28,8 @@
     X(ESIG, -42, "signature verification failed")                                                  \
     X(EKEY, -43, "bad or unsupported key")                                                         \
     X(ELPFRAG, -50, "invalid NDNLPv2 fragmentation fields")                                        \
-    X(ELPHDR, -51, "invalid NDNLPv2 header field")
+    X(ELPHDR, -51, "invalid NDNLPv2 header field")                                                 \
+    X(EIO, -5, "I/O error (errno has the cause)")
 
 enum {
     DMSC_OK = 0,
