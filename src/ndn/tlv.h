@@ -141,6 +141,26 @@ static inline bool dmsc_tlv_reader_eof(const dmsc_tlv_reader_t *r)
  * type/length above 2^32-1 for length). Never reads past r->end. */
 int dmsc_tlv_read(dmsc_tlv_reader_t *r, dmsc_tlv_t *out);
 
+/* Same contract as dmsc_tlv_read(), inlined for the common case of a
+ * one-octet TLV-TYPE (1..252) and TLV-LENGTH (< 253); the packet codecs use
+ * it on the hot path. */
+static inline int dmsc_tlv_read_fast(dmsc_tlv_reader_t *r, dmsc_tlv_t *out)
+{
+    const uint8_t *p = r->p;
+    if (r->end - p >= 2 && (uint8_t)(p[0] - 1) < 0xfc && p[1] < 0xfd) {
+        size_t len = p[1];
+        if (len > (size_t)(r->end - p) - 2) return DMSC_ETRUNC;
+        out->type = p[0];
+        out->len = len;
+        out->value = p + 2;
+        out->start = p;
+        out->size = len + 2;
+        r->p = p + 2 + len;
+        return 0;
+    }
+    return dmsc_tlv_read(r, out);
+}
+
 /* Decode exactly one top-level element covering the whole buffer:
  * DMSC_ETRAILING if bytes remain after it. */
 int dmsc_tlv_decode_one(const uint8_t *p, size_t n, dmsc_tlv_t *out);
