@@ -7,6 +7,7 @@ B=${BUILD_TEST:-build/test}
 
 fail() { echo "test: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
+mkdir -p "$(dirname "$B")"
 if [ ! -f "$B/build.ninja" ]; then
   meson setup "$B" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
     -Dwerror=true >"$B.setup.log" 2>&1 || { tail -30 "$B.setup.log"; fail "meson setup failed"; }

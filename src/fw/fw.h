@@ -100,10 +100,11 @@ typedef struct {
     size_t dnl_max;             /* Dead Nonce List capacity */
     uint64_t max_lifetime_ns;   /* cap on InterestLifetime honoured */
     size_t max_packet;          /* decode ceiling for non-datagram input */
+    size_t fib_max;             /* FIB entries; also caps strategy choices */
 } dmsc_fw_config_t;
 
 /* Defaults: pit_max 1M, per face 64k, CS 64k entries / 256 MiB, DNL 6 s /
- * 64k, lifetime cap 120 s. */
+ * 64k, lifetime cap 120 s, max_packet 8800, fib_max 1M. */
 void dmsc_fw_config_default(dmsc_fw_config_t *cfg);
 
 typedef struct {
@@ -168,5 +169,15 @@ void dmsc_fw_strategy_foreach(const dmsc_fw_t *fw, dmsc_fw_strategy_cb cb, void 
 
 /* ---- CS ---- */
 void dmsc_fw_cs_erase_all(dmsc_fw_t *fw);
+
+/* ---- network regions (NFD NetworkRegionTable) ----
+ * An Interest with a ForwardingHint is forwarded by the first delegation
+ * name that has a FIB entry, unless this node is in the producer region: a
+ * region name added here is a prefix of one of the delegations. Then (and
+ * when no delegation has a route) the Interest name is used.
+ * add: 0, DMSC_ENOMEM (more than DMSC_FW_REGIONS_MAX). remove: 0 even if absent. */
+#define DMSC_FW_REGIONS_MAX 16
+int dmsc_fw_region_add(dmsc_fw_t *fw, const dmsc_name_t *region);
+int dmsc_fw_region_remove(dmsc_fw_t *fw, const dmsc_name_t *region);
 
 #endif
