@@ -38,6 +38,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 suite unit '^Ok:' '^Fail:' meson test -C "$B" --print-errorlogs --num-processes 2
+if [ -x tests/integration/run.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
+  suite integration '^# pass' '^# fail' env DMSCD="$PWD/$B/src/daemon/dmscd" DMSC="$PWD/$B/src/cli/dmsc" \
+    tests/integration/run.sh
+fi
 if [ -x tests/interop/run.sh ]; then
   suite interop '^# pass' '^# fail' env DMSC="$PWD/$B/src/cli/dmsc" tests/interop/run.sh
 fi

@@ -46,12 +46,12 @@ typedef struct {
     uint8_t kind;
     const uint8_t *wire;
     size_t len;
-    dmsc_slice_t pit_token;      /* echoed on Data/Nack to the downstream that sent it */
-    uint64_t nack_reason;        /* DMSC_PKT_NACK: DMSC_LP_NACK_* */
-    uint64_t next_hop_face;      /* input, local faces: NextHopFaceId, 0 = none */
-    uint64_t incoming_face;      /* output to local faces: IncomingFaceId, 0 = none */
+    dmsc_slice_t pit_token; /* echoed on Data/Nack to the downstream that sent it */
+    uint64_t nack_reason;   /* DMSC_PKT_NACK: DMSC_LP_NACK_* */
+    uint64_t next_hop_face; /* input, local faces: NextHopFaceId, 0 = none */
+    uint64_t incoming_face; /* output to local faces: IncomingFaceId, 0 = none */
     uint64_t congestion_mark;
-    bool no_cache;               /* Data: CachePolicy NoCache */
+    bool no_cache; /* Data: CachePolicy NoCache */
 } dmsc_pkt_t;
 
 /* Why a packet was dropped: counted per face and globally, exported in /metrics. */
@@ -87,7 +87,8 @@ typedef struct {
 typedef struct {
     uint64_t pit_size, cs_entries, cs_bytes, fib_size, dnl_size;
     uint64_t cs_hits, cs_misses, cs_inserts, cs_evictions;
-    uint64_t satisfied_interests, unsatisfied_interests; /* PIT entries finalized */
+    /* Interests satisfied (by Data or a CS hit) / PIT entries expired or Nacked */
+    uint64_t satisfied_interests, unsatisfied_interests;
     uint64_t drops[DMSC_DROP__COUNT];
 } dmsc_fw_counters_t;
 
@@ -96,11 +97,11 @@ typedef struct {
     size_t pit_max_per_face; /* in-records per downstream face */
     size_t cs_max_entries;
     size_t cs_max_bytes;
-    uint64_t dnl_lifetime_ns;   /* Dead Nonce List entry lifetime */
-    size_t dnl_max;             /* Dead Nonce List capacity */
-    uint64_t max_lifetime_ns;   /* cap on InterestLifetime honoured */
-    size_t max_packet;          /* decode ceiling for non-datagram input */
-    size_t fib_max;             /* FIB entries; also caps strategy choices */
+    uint64_t dnl_lifetime_ns; /* Dead Nonce List entry lifetime */
+    size_t dnl_max;           /* Dead Nonce List capacity */
+    uint64_t max_lifetime_ns; /* cap on InterestLifetime honoured */
+    size_t max_packet;        /* decode ceiling for non-datagram input */
+    size_t fib_max;           /* FIB entries; also caps strategy choices */
 } dmsc_fw_config_t;
 
 /* Defaults: pit_max 1M, per face 64k, CS 64k entries / 256 MiB, DNL 6 s /
@@ -110,7 +111,8 @@ void dmsc_fw_config_default(dmsc_fw_config_t *cfg);
 typedef struct {
     void *ctx;
     /* Transmit pkt on face. Return 0, or <0 if the face is gone/backlogged
-     * (the forwarder counts it as a FACE_DOWN drop). */
+     * (the forwarder counts it as a FACE_DOWN drop). pkt, its wire and its
+     * pit_token are valid only during the call: copy or send them now. */
     int (*send)(void *ctx, dmsc_faceid_t face, const dmsc_pkt_t *pkt);
 } dmsc_fw_io_t;
 
@@ -131,7 +133,10 @@ const dmsc_fw_face_counters_t *dmsc_fw_face_counters(const dmsc_fw_t *fw, dmsc_f
 /* Count a drop that happened below the forwarder (bad LP packet, reassembly). */
 void dmsc_fw_count_drop(dmsc_fw_t *fw, dmsc_faceid_t id, int reason);
 
-/* ---- packets and time (now: monotonic nanoseconds) ---- */
+/* ---- packets and time (now: monotonic nanoseconds) ----
+ * Pipelines and limits: docs/forwarder.md. HopLimit is decremented (in the
+ * copy we forward) for Interests that arrive on non-local faces, as NFD does;
+ * HopLimit 0 is dropped from non-local faces and never sent to them. */
 void dmsc_fw_receive(dmsc_fw_t *fw, dmsc_faceid_t face, const dmsc_pkt_t *pkt, uint64_t now);
 /* Run expired timers (PIT lifetimes, strategy retries, DNL aging). Returns
  * the next deadline (UINT64_MAX if none). Call at least by that time. */

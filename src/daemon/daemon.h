@@ -1,0 +1,49 @@
+/*
+ * Internals of dmscd (src/daemon/): the ping responder and the manager of
+ * the static faces and routes from the configuration.
+ */
+#ifndef DMSC_DAEMON_DAEMON_H
+#define DMSC_DAEMON_DAEMON_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "face/face.h"
+#include "fw/fw.h"
+#include "mgmt/config.h"
+#include "mgmt/rib.h"
+
+/* ---- ping responder (ping.c) ----
+ * Answers every Interest under <node-name>/ping/<anything> with a Data of
+ * the same name, empty Content, FreshnessPeriod 0 and a DigestSha256
+ * signature (what ndnping and NDNts's ping client expect). It serves from
+ * an app face, and registers <node-name>/ping in the RIB (origin app). */
+typedef struct dmsc_ping dmsc_ping_t;
+
+/* 0, DMSC_EINVAL (bad name), DMSC_ENOMEM, or a face-table error. */
+int dmsc_ping_new(dmsc_ping_t **out, dmsc_facetable_t *ft, dmsc_rib_t *rib, const char *node_name);
+/* Move to another node name (reload). 0 or an error (the old name stays). */
+int dmsc_ping_set_name(dmsc_ping_t *p, const char *node_name);
+uint64_t dmsc_ping_answered(const dmsc_ping_t *p);
+/* Frees the responder (its face is closed by the face table's shutdown,
+ * or here if it is still open). */
+void dmsc_ping_free(dmsc_ping_t *p);
+
+/* ---- static faces and routes (statics.c) ----
+ * Keeps every face named by faces.static and routes[].face up: creates it
+ * (permanent unless configured persistent), re-creates it with backoff
+ * (1 s doubling to 60 s) when creation fails or the face closes, and keeps
+ * the routes of a face in the RIB (origin static, CHILD_INHERIT) while it is
+ * up. apply() replaces the set (reload): routes are replaced, faces that are
+ * no longer named are destroyed. */
+typedef struct dmsc_statics dmsc_statics_t;
+
+dmsc_statics_t *dmsc_statics_new(uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib_t *rib);
+/* 0 or DMSC_ENOMEM (bad prefixes were rejected when the config loaded). */
+int dmsc_statics_apply(dmsc_statics_t *s, const dmsc_config_t *cfg);
+/* Stop creating and retrying; close its timer. Call before shutting the
+ * face table down; free after the loop has run to completion. */
+void dmsc_statics_stop(dmsc_statics_t *s);
+void dmsc_statics_free(dmsc_statics_t *s);
+
+#endif

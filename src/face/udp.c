@@ -1,0 +1,391 @@
+/*
+ * UDP: one socket per channel (a listener on a configured address, or an
+ * ephemeral socket for outgoing faces of a family without a listener), faces
+ * demultiplexed by remote endpoint. The socket is polled with uv_poll and
+ * read with recvmmsg into a per-channel batch of buffers (no allocation per
+ * datagram); sends are sendmsg with the LP header and the packet as two iovecs.
+ *
+ * Faces (NFD UnicastUdpTransport): scope non-local, point-to-point,
+ * on-demand when created by an incoming datagram (closed after
+ * udp_idle_timeout_ms without input), persistent/permanent when created
+ * (these send an IDLE LpPacket after udp_keepalive_ms without output).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "base/err.h"
+#include "face/face_int.h"
+
+#define UDP_BATCH 32
+#define UDP_ROUNDS 8 /* batches per readable event before yielding to the loop */
+#define UDP_SOCKBUF (4 << 20)
+
+struct dmsc__udp_channel {
+    dmsc__listener_t l; /* first: freed through it */
+    dmsc_facetable_t *ft;
+    int fd;
+    int family;
+    uv_poll_t poll;
+    dmsc__map_t eps; /* endpoint key -> udp_face_t */
+    size_t slot;     /* bytes per receive buffer */
+    uint8_t *bufs;
+    char local_uri[DMSC_FACE_URI_MAX];
+    struct mmsghdr msgs[UDP_BATCH];
+    struct iovec iovs[UDP_BATCH];
+    struct sockaddr_storage addrs[UDP_BATCH];
+};
+
+typedef struct {
+    dmsc__face_t base; /* first */
+    dmsc__udp_channel_t *ch;
+    struct sockaddr_storage ra; /* in the socket's family (v4-mapped on a dual-stack socket) */
+    socklen_t ralen;
+    uint64_t key;
+} udp_face_t;
+
+static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t len);
+static void udp_close(dmsc__face_t *f);
+
+static const dmsc__transport_ops_t udp_ops = {
+    .kind = "udp",
+    .send = udp_send,
+    .close = udp_close,
+};
+
+bool dmsc__face_is_udp(const dmsc__face_t *f)
+{
+    return f->ops == &udp_ops;
+}
+
+/* Endpoint key (never 0). IPv4 (also v4-mapped): exact. IPv6: seeded hash;
+ * lookups compare the address too. */
+static uint64_t ep_key(const dmsc_facetable_t *ft, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        return (1ULL << 63) | ((uint64_t)ntohl(s4->sin_addr.s_addr) << 16) | ntohs(s4->sin_port);
+    }
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+    if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+        uint32_t a;
+        memcpy(&a, &s6->sin6_addr.s6_addr[12], 4);
+        return (1ULL << 63) | ((uint64_t)ntohl(a) << 16) | ntohs(s6->sin6_port);
+    }
+    uint8_t k[18];
+    memcpy(k, &s6->sin6_addr, 16);
+    memcpy(k + 16, &s6->sin6_port, 2);
+    return (XXH3_64bits_withSeed(k, sizeof k, ft->hash_seed) & ~(1ULL << 63)) | 1;
+}
+
+static bool same_ep(const udp_face_t *uf, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family != AF_INET6) return true; /* exact key */
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&uf->ra;
+    const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)ss;
+    return a->sin6_port == b->sin6_port && !memcmp(&a->sin6_addr, &b->sin6_addr, 16);
+}
+
+static udp_face_t *face_new(dmsc__udp_channel_t *ch, const struct sockaddr_storage *ra,
+                            uint64_t key, int persistency, uint32_t flags)
+{
+    dmsc_facetable_t *ft = ch->ft;
+    udp_face_t *uf = malloc(sizeof *uf);
+    if (!uf) return NULL;
+    dmsc__face_init(&uf->base, ft, &udp_ops);
+    uf->ch = ch;
+    uf->ra = *ra;
+    uf->ralen =
+        ra->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    uf->key = key;
+    dmsc__face_t *f = &uf->base;
+    f->datagram = true;
+    f->scope = DMSC_SCOPE_NONLOCAL; /* NFD: unicast UDP is always non-local */
+    f->persistency = persistency;
+    f->flags = flags & ~(uint32_t)DMSC_FACE_FLAG_LOCAL_FIELDS;
+    f->mtu = ft->cfg.udp_mtu;
+    f->rx_max = ch->slot;
+    f->tx_max = DMSC_TLV_DGRAM_MAX;
+    dmsc__uri_from_sa(f->remote_uri, sizeof f->remote_uri, "udp", (const struct sockaddr *)ra);
+    memcpy(f->local_uri, ch->local_uri, sizeof f->local_uri);
+    if (dmsc__map_put(&ch->eps, key, uf)) {
+        free(uf);
+        return NULL;
+    }
+    int rc = dmsc__face_add(f, 0);
+    if (rc) {
+        dmsc__map_del(&ch->eps, key);
+        free(uf);
+        return NULL;
+    }
+    return uf;
+}
+
+static void on_datagram(dmsc__udp_channel_t *ch, struct sockaddr_storage *ra, const uint8_t *p,
+                        size_t n, bool trunc, uint64_t now_ns)
+{
+    dmsc_facetable_t *ft = ch->ft;
+    uint64_t key = ep_key(ft, ra);
+    udp_face_t *uf = dmsc__map_get(&ch->eps, key);
+    if (uf && !same_ep(uf, ra)) {
+        dmsc__drop(ft, 0, DMSC_DROP_MALFORMED, DMSC_EINVAL, "udp-endpoint-collision");
+        return;
+    }
+    if (trunc) {
+        if (uf) uf->base.lc.in_lp_invalid++;
+        dmsc__drop(ft, uf ? uf->base.id : 0, DMSC_DROP_TOO_BIG, DMSC_ETOOBIG, "udp");
+        return;
+    }
+    if (!uf) {
+        /* create an on-demand face only for something that looks like NDN */
+        dmsc_tlv_t el;
+        if (n == 0 || dmsc_tlv_decode_one(p, n, &el) ||
+            (el.type != DMSC_TT_LP_PACKET && el.type != DMSC_TT_INTEREST &&
+             el.type != DMSC_TT_DATA)) {
+            dmsc__drop(ft, 0, DMSC_DROP_MALFORMED, DMSC_ETYPE, "udp-new-endpoint");
+            return;
+        }
+        uf = face_new(ch, ra, key, DMSC_FACE_ON_DEMAND, 0);
+        if (!uf) {
+            dmsc__drop(ft, 0, DMSC_DROP_FACE_DOWN, DMSC_ENOBUFS, "udp-face-limit");
+            return;
+        }
+    }
+    dmsc__link_rx(&uf->base, p, n, now_ns);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+    dmsc__udp_channel_t *ch = h->data;
+    if (status < 0) {
+        DMSC_LOGW("face", "channel=%s event=poll-error err=%s", ch->local_uri, uv_err_name(status));
+        return;
+    }
+    for (int round = 0; round < UDP_ROUNDS; round++) {
+        for (int i = 0; i < UDP_BATCH; i++) {
+            struct msghdr *m = &ch->msgs[i].msg_hdr;
+            m->msg_name = &ch->addrs[i];
+            m->msg_namelen = sizeof ch->addrs[i];
+            m->msg_iov = &ch->iovs[i];
+            m->msg_iovlen = 1;
+            m->msg_control = NULL;
+            m->msg_controllen = 0;
+            m->msg_flags = 0;
+        }
+        int n = recvmmsg(ch->fd, ch->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                DMSC_LOGD("face", "channel=%s event=recv-error errno=%d", ch->local_uri, errno);
+            break;
+        }
+        uint64_t now_ns = uv_hrtime();
+        for (int i = 0; i < n; i++) {
+            if (ch->ft->shutting_down) return;
+            on_datagram(ch, &ch->addrs[i], ch->iovs[i].iov_base, ch->msgs[i].msg_len,
+                        (ch->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now_ns);
+        }
+        if (n < UDP_BATCH) break;
+    }
+}
+
+static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t len)
+{
+    udp_face_t *uf = (udp_face_t *)f;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = &uf->ra;
+    m.msg_namelen = uf->ralen;
+    m.msg_iov = (struct iovec *)iov;
+    m.msg_iovlen = (size_t)iovcnt;
+    ssize_t w = sendmsg(uf->ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w == (ssize_t)len) return 0;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) return DMSC_ENOBUFS;
+    DMSC_LOGD("face", "face=%u event=send-error errno=%d", f->id, w < 0 ? errno : 0);
+    return DMSC_EINVAL;
+}
+
+static void udp_close(dmsc__face_t *f)
+{
+    udp_face_t *uf = (udp_face_t *)f;
+    if (dmsc__map_get(&uf->ch->eps, uf->key) == uf) dmsc__map_del(&uf->ch->eps, uf->key);
+    dmsc__face_release(f);
+}
+
+void dmsc__udp_sweep(dmsc__face_t *f, uint64_t now_ms)
+{
+    const dmsc_facetable_config_t *cfg = &f->ft->cfg;
+    if (f->persistency == DMSC_FACE_ON_DEMAND) {
+        if (now_ms - f->last_rx_ms >= cfg->udp_idle_timeout_ms) dmsc__face_fail(f, "idle");
+    } else if (cfg->udp_keepalive_ms && now_ms - f->last_tx_ms >= cfg->udp_keepalive_ms) {
+        dmsc__link_tx_idle(f);
+    }
+}
+
+/* ---- channels ---- */
+
+static void on_channel_closed(uv_handle_t *h)
+{
+    dmsc__udp_channel_t *ch = h->data;
+    close(ch->fd);
+    dmsc__map_free(&ch->eps);
+    free(ch->bufs);
+    free(ch);
+}
+
+static void channel_close(dmsc__listener_t *l)
+{
+    dmsc__udp_channel_t *ch = (dmsc__udp_channel_t *)l;
+    /* faces were destroyed first (shutdown order) */
+    uv_poll_stop(&ch->poll);
+    uv_close((uv_handle_t *)&ch->poll, on_channel_closed);
+}
+
+static int sockaddr_from(const char *addr, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        return 0;
+    }
+    return DMSC_EINVAL;
+}
+
+static int channel_open(dmsc_facetable_t *ft, const struct sockaddr_storage *bind_sa,
+                        dmsc__udp_channel_t **out)
+{
+    int family = bind_sa->ss_family;
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return DMSC_ENOTSUP;
+    int one = 1, zero = 0, buf = UDP_SOCKBUF;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    if (family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero); /* dual stack */
+#ifdef IPV6_MTU_DISCOVER
+        int pmtu = IPV6_PMTUDISC_DONT;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof pmtu);
+#endif
+    } else {
+#ifdef IP_MTU_DISCOVER
+        /* as NFD: let the kernel fragment datagrams above the path MTU */
+        int pmtu = IP_PMTUDISC_DONT;
+        setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+#endif
+    }
+    if (bind(fd, (const struct sockaddr *)bind_sa,
+             dmsc__sa_len((const struct sockaddr *)bind_sa))) {
+        DMSC_LOGE("face", "event=udp-bind errno=%d err=\"%s\"", errno, strerror(errno));
+        close(fd);
+        return DMSC_ENOTSUP;
+    }
+    dmsc__udp_channel_t *ch = calloc(1, sizeof *ch);
+    if (!ch) {
+        close(fd);
+        return DMSC_ENOMEM;
+    }
+    ch->ft = ft;
+    ch->fd = fd;
+    ch->family = family;
+    ch->slot = ft->cfg.udp_mtu;
+    if (ch->slot < DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX)
+        ch->slot = DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX; /* a whole 8800 packet + LP header */
+    ch->bufs = malloc(ch->slot * UDP_BATCH);
+    if (!ch->bufs) {
+        free(ch);
+        close(fd);
+        return DMSC_ENOMEM;
+    }
+    for (int i = 0; i < UDP_BATCH; i++) {
+        ch->iovs[i].iov_base = ch->bufs + (size_t)i * ch->slot;
+        ch->iovs[i].iov_len = ch->slot;
+    }
+    dmsc__map_init(&ch->eps);
+    struct sockaddr_storage la;
+    socklen_t lalen = sizeof la;
+    getsockname(fd, (struct sockaddr *)&la, &lalen);
+    dmsc__uri_from_sa(ch->local_uri, sizeof ch->local_uri, "udp", (struct sockaddr *)&la);
+    uv_poll_init_socket(ft->loop, &ch->poll, fd);
+    ch->poll.data = ch;
+    uv_poll_start(&ch->poll, UV_READABLE, on_readable);
+    ch->l.close = channel_close;
+    dmsc__listener_add(ft, &ch->l);
+    *out = ch;
+    return 0;
+}
+
+int dmsc_facetable_listen_udp(dmsc_facetable_t *ft, const char *bind_addr, uint16_t port,
+                              uint16_t *bound_port)
+{
+    struct sockaddr_storage ss;
+    if (ft->shutting_down || sockaddr_from(bind_addr, port, &ss)) return DMSC_EINVAL;
+    dmsc__udp_channel_t *ch;
+    int rc = channel_open(ft, &ss, &ch);
+    if (rc) return rc;
+    if (ss.ss_family == AF_INET) {
+        if (!ft->udp4) ft->udp4 = ch;
+    } else {
+        if (!ft->udp6) ft->udp6 = ch;
+        /* "::" is dual stack: IPv4 peers are reached from it too (v4-mapped),
+         * so that they see one port for both directions */
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+        if (!ft->udp4 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr)) ft->udp4 = ch;
+    }
+    struct sockaddr_storage la;
+    socklen_t lalen = sizeof la;
+    getsockname(ch->fd, (struct sockaddr *)&la, &lalen);
+    if (bound_port) *bound_port = ntohs(((struct sockaddr_in *)&la)->sin_port);
+    DMSC_LOGI("face", "event=listen channel=%s", ch->local_uri);
+    return 0;
+}
+
+int dmsc__udp_create(dmsc_facetable_t *ft, const struct sockaddr *sa, int persistency,
+                     uint32_t flags, dmsc_faceid_t *out)
+{
+    dmsc__udp_channel_t **slot = sa->sa_family == AF_INET ? &ft->udp4 : &ft->udp6;
+    if (!*slot) {
+        struct sockaddr_storage any;
+        sockaddr_from(sa->sa_family == AF_INET ? "0.0.0.0" : "::", 0, &any);
+        int rc = channel_open(ft, &any, slot);
+        if (rc) return rc;
+    }
+    dmsc__udp_channel_t *ch = *slot;
+    struct sockaddr_storage ra;
+    memset(&ra, 0, sizeof ra);
+    if (ch->family == AF_INET6 && sa->sa_family == AF_INET) {
+        /* IPv4 peer through a dual-stack socket: ::ffff:a.b.c.d */
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        struct sockaddr_in6 *m = (struct sockaddr_in6 *)&ra;
+        m->sin6_family = AF_INET6;
+        m->sin6_port = s4->sin_port;
+        m->sin6_addr.s6_addr[10] = 0xff;
+        m->sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&m->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+    } else {
+        memcpy(&ra, sa, dmsc__sa_len(sa));
+    }
+    uint64_t key = ep_key(ft, &ra);
+    udp_face_t *uf = dmsc__map_get(&ch->eps, key);
+    if (uf && same_ep(uf, &ra)) {
+        if (uf->base.persistency == DMSC_FACE_ON_DEMAND) uf->base.persistency = persistency;
+        *out = uf->base.id;
+        return 0;
+    }
+    if (uf) return DMSC_EINVAL; /* hash collision with another endpoint */
+    uf = face_new(ch, &ra, key, persistency, flags);
+    if (!uf) return ft->n_dynamic >= ft->cfg.max_faces ? DMSC_ENOBUFS : DMSC_ENOMEM;
+    *out = uf->base.id;
+    return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * dmscd configuration model: embedded defaults, a YAML file (libyaml) on top,
+ * command-line overrides on top of that. Every key is documented in
+ * docs/config.md; an unknown key is an error (typos do not pass silently).
+ *
+ *   dmsc_config_t c;
+ *   dmsc_config_default(&c);
+ *   if (dmsc_config_load_file(&c, path, err, sizeof err) < 0) ...
+ *   ...
+ *   dmsc_config_free(&c);
+ *
+ * The struct is plain data; readers (daemon, admin API, management) may read
+ * any field. Strings are NUL-terminated fixed arrays; the two lists are heap
+ * arrays owned by the struct (dmsc_config_free releases them).
+ */
+#ifndef DMSC_MGMT_CONFIG_H
+#define DMSC_MGMT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "face/face.h"
+#include "base/log.h"
+#include "fw/fw.h"
+
+#define DMSC_CONFIG_ADDR_MAX 64   /* a numeric IPv4/IPv6 address */
+#define DMSC_CONFIG_PATH_MAX 108  /* sun_path */
+#define DMSC_CONFIG_NAME_MAX 1024 /* an NDN name URI */
+#define DMSC_CONFIG_MAX_ROUTES 4096
+#define DMSC_CONFIG_MAX_FACES 1024
+
+/* Default ports (NDN's 6363 for faces; admin HTTP on loopback). */
+#define DMSC_DEFAULT_PORT 6363
+#define DMSC_DEFAULT_ADMIN_PORT 7380
+#define DMSC_DEFAULT_ADMIN_BIND "127.0.0.1"
+
+typedef struct {
+    bool enabled;
+    char bind[DMSC_CONFIG_ADDR_MAX];
+    uint16_t port;
+} dmsc_config_listen_t;
+
+/* A static face (faces.static) */
+typedef struct {
+    char uri[DMSC_FACE_URI_MAX];
+    int persistency; /* DMSC_FACE_PERSISTENT or DMSC_FACE_PERMANENT */
+    uint32_t flags;  /* DMSC_FACE_FLAG_* */
+} dmsc_config_face_t;
+
+/* A static route (routes): FIB prefix -> face (created if needed), cost. */
+typedef struct {
+    char prefix[DMSC_CONFIG_NAME_MAX]; /* NDN URI, validated at load */
+    char face[DMSC_FACE_URI_MAX];      /* face URI, e.g. udp4://192.0.2.1:6363 */
+    uint64_t cost;
+} dmsc_config_route_t;
+
+typedef struct {
+    char node_name[DMSC_CONFIG_NAME_MAX]; /* NDN URI; default /dmsc/node/<hostname> */
+    int log_level;                        /* DMSC_LOG_LEVEL_* (face/log.h) */
+
+    dmsc_config_listen_t udp; /* listen.udp */
+    dmsc_config_listen_t tcp; /* listen.tcp */
+    struct {
+        bool enabled;
+        char path[DMSC_CONFIG_PATH_MAX]; /* resolved; "" until dmsc_config_resolve() */
+        bool path_auto;                  /* path was "auto" (the default) */
+        unsigned mode;                   /* socket file permission bits */
+    } unix_sock;                         /* listen.unix ("unix" is a predefined macro) */
+    dmsc_config_listen_t admin;          /* admin: HTTP admin API and /metrics */
+
+    dmsc_facetable_config_t faces; /* faces.* limits */
+    dmsc_fw_config_t fw;           /* forwarder.* */
+
+    dmsc_config_face_t *static_faces; /* faces.static */
+    size_t n_static_faces;
+    dmsc_config_route_t *routes; /* routes */
+    size_t n_routes;
+
+    char source[4096]; /* file the config was loaded from; "" = embedded defaults */
+} dmsc_config_t;
+
+/* Embedded defaults: dmscd starts with these and no file. */
+void dmsc_config_default(dmsc_config_t *c);
+
+/* Apply a YAML document on top of *c (keys not in the document keep their
+ * value; the routes and faces.static lists are replaced when present).
+ * On error *c is unchanged and err (may be NULL) holds one line such as
+ * "line 7: listen.udp.port: expected an integer 0..65535".
+ * Returns 0, DMSC_EINVAL (syntax or value error, unknown key) or DMSC_ENOMEM. */
+int dmsc_config_load_string(dmsc_config_t *c, const char *yaml, size_t len, char *err,
+                            size_t errlen);
+/* Same from a file (records the path in c->source). Also DMSC_ENOTSUP when
+ * the file cannot be read. */
+int dmsc_config_load_file(dmsc_config_t *c, const char *path, char *err, size_t errlen);
+
+/* Finish a config before use: resolve listen.unix.path "auto" to the first
+ * usable of /run/dmsc/dmsc.sock (when /run/dmsc is writable or can be
+ * created), $XDG_RUNTIME_DIR/dmsc.sock, /tmp/dmsc-<uid>/dmsc.sock (directory
+ * created with mode 0700 and checked to be ours). May create a directory.
+ * Returns 0 or DMSC_EINVAL (no usable location; err says why). */
+int dmsc_config_resolve(dmsc_config_t *c, char *err, size_t errlen);
+/* The same with other base directories (tests): run_base replaces /run,
+ * tmp_base replaces /tmp. */
+int dmsc_config_resolve_in(dmsc_config_t *c, const char *run_base, const char *tmp_base, char *err,
+                           size_t errlen);
+
+/* Deep copy (lists duplicated). 0 or DMSC_ENOMEM. */
+int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src);
+/* Release the lists; *c can be reused after dmsc_config_default(). */
+void dmsc_config_free(dmsc_config_t *c);
+
+#endif
