@@ -94,7 +94,8 @@ void dmsc_fw_receive(dmsc_fw_t *fw, dmsc_faceid_t face, const dmsc_pkt_t *pkt, u
         assert_true(pkt->len <= sizeof r->wire);
         memcpy(r->wire, pkt->wire, pkt->len);
         r->pkt.wire = r->wire;
-        memcpy(r->tok, pkt->pit_token.p, pkt->pit_token.n);
+        if (pkt->pit_token.n)
+            memcpy(r->tok, pkt->pit_token.p, pkt->pit_token.n);
         r->pkt.pit_token = dmsc_slice(r->tok, pkt->pit_token.n);
     }
     if (fw->on_rx) fw->on_rx(fw->on_rx_arg);
