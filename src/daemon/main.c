@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include <uv.h>
 
 #include "base/err.h"
@@ -22,6 +23,7 @@
 #include "mgmt/nfdmgmt.h"
 #include "mgmt/rib.h"
 #include "mgmt/version.h"
+#include "ndn/name.h"
 
 #define LOGM "dmscd"
 
@@ -462,6 +464,15 @@ int main(int argc, char **argv)
     if (build_config(&d.opt, &d.cfg)) return 1;
     dmsc_log_set_level(d.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) {
+        DMSC_LOGE(LOGM, "event=start step=random result=error");
+        dmsc_config_free(&d.cfg);
+        return 1;
+    }
+    /* random name-hash seed before any table exists (hash-flooding defence) */
+    uint64_t seed;
+    randombytes_buf(&seed, sizeof seed);
+    dmsc_name_hash_set_seed(seed);
     if (uv_loop_init(&d.loop)) {
         DMSC_LOGE(LOGM, "event=start step=loop result=error");
         dmsc_config_free(&d.cfg);

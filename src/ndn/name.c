@@ -109,10 +109,20 @@ bool dmsc_name_is_prefix(const dmsc_name_t *prefix, const dmsc_name_t *n)
     return n->off[prefix->ncomps] == l && (l == 0 || memcmp(prefix->value, n->value, l) == 0);
 }
 
+/* Process-wide hash seed (hash-flooding defence): the daemon sets a random
+ * one at start-up, before any table exists; tests keep 0. */
+static uint64_t name_hash_seed;
+
+void dmsc_name_hash_set_seed(uint64_t seed)
+{
+    name_hash_seed = seed;
+}
+
 uint64_t dmsc_name_hash(const dmsc_name_t *n, size_t k)
 {
     if (k > n->ncomps) k = n->ncomps;
-    return XXH3_64bits(n->value ? n->value : (const uint8_t *)"", n->off[k]);
+    return XXH3_64bits_withSeed(n->value ? n->value : (const uint8_t *)"", n->off[k],
+                                name_hash_seed);
 }
 
 /* ---- URI printing ---- */

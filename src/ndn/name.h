@@ -83,6 +83,10 @@ bool dmsc_name_is_prefix(const dmsc_name_t *prefix, const dmsc_name_t *n);
 /* 64-bit hash of the first k components (XXH3 over their TLV bytes).
  * Equal prefixes hash equally wherever they come from. */
 uint64_t dmsc_name_hash(const dmsc_name_t *n, size_t k);
+/* Seed dmsc_name_hash for this process, so that a peer cannot craft names
+ * that collide in the forwarder's tables. Call once at start-up, before any
+ * table is built (hashes of existing entries would change). */
+void dmsc_name_hash_set_seed(uint64_t seed);
 
 /* ---- URI ---- */
 

@@ -224,6 +224,14 @@ static void test_prefix_and_hash(void **state)
     assert_true(dmsc_name_hash(&a.name, 5) == dmsc_name_hash(&a.name, 2)); /* clamped */
     assert_true(dmsc_name_hash(&root.name, 0) == dmsc_name_hash(&a.name, 0));
 
+    /* a seed changes every hash but keeps equal prefixes equal */
+    uint64_t h0 = dmsc_name_hash(&a.name, 2);
+    dmsc_name_hash_set_seed(0x0123456789abcdefull);
+    assert_true(dmsc_name_hash(&a.name, 2) != h0);
+    assert_true(dmsc_name_hash(&a.name, 2) == dmsc_name_hash(&b.name, 2));
+    dmsc_name_hash_set_seed(0);
+    assert_true(dmsc_name_hash(&a.name, 2) == h0);
+
     dmsc_name_t p;
     dmsc_name_get_prefix(&b.name, 2, &p);
     assert_true(dmsc_name_equal(&p, &a.name));
