@@ -43,7 +43,8 @@ if [ -x tests/integration/run.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
     tests/integration/run.sh
 fi
 if [ -x tests/interop/run.sh ]; then
-  suite interop '^# pass' '^# fail' env DMSC="$PWD/$B/src/cli/dmsc" tests/interop/run.sh
+  suite interop '^# pass' '^# fail' env DMSC="$PWD/$B/src/cli/dmsc" DMSCD="$PWD/$B/src/daemon/dmscd" \
+    tests/interop/run.sh
 fi
 
 echo "$passed passed, $failed failed"

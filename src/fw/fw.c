@@ -61,7 +61,7 @@ dmsc_fw_t *dmsc_fw_new(const dmsc_fw_config_t *cfg, const dmsc_fw_io_t *io)
     fw->faces_mask = 63;
     fw->faces = calloc(fw->faces_mask + 1, sizeof *fw->faces);
     if (!fw->faces) goto fail_faces;
-    if (dmsc_pit_init(&fw->pit, fw->cfg.pit_max, &fw->bp) != 0) goto fail_pit;
+    if (dmsc_pit_init(&fw->pit, fw->cfg.pit_max + DMSC_FW_PIT_LOCALHOST_RESERVE, &fw->bp) != 0) goto fail_pit;
     if (dmsc_cs_init(&fw->cs, fw->cfg.cs_max_entries, fw->cfg.cs_max_bytes) != 0) goto fail_cs;
     if (dmsc_fib_init(&fw->fib, fw->cfg.fib_max) != 0) goto fail_fib;
     if (dmsc_dnl_init(&fw->dnl, fw->cfg.dnl_max, fw->cfg.dnl_lifetime_ns) != 0) goto fail_dnl;
@@ -123,7 +123,7 @@ void dmsc_fw_reconfigure(dmsc_fw_t *fw, const dmsc_fw_config_t *cfg)
         c.dnl_lifetime_ns = fw->cfg.dnl_lifetime_ns;
     }
     fw->cfg = c;
-    dmsc_pit_set_max(&fw->pit, c.pit_max);
+    dmsc_pit_set_max(&fw->pit, c.pit_max + DMSC_FW_PIT_LOCALHOST_RESERVE);
     dmsc_cs_set_limits(&fw->cs, c.cs_max_entries, c.cs_max_bytes);
     fw->fib.slab.max = c.fib_max > UINT32_MAX ? UINT32_MAX : (uint32_t)c.fib_max;
     fw->sc.max = c.fib_max;

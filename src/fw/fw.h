@@ -104,6 +104,11 @@ typedef struct {
     size_t fib_max;           /* FIB entries; also caps strategy choices */
 } dmsc_fw_config_t;
 
+/* PIT entries kept beyond pit_max for /localhost Interests from local faces,
+ * so that management (faces/destroy of a flooder, rib/unregister) still
+ * works when the network has filled the PIT. */
+#define DMSC_FW_PIT_LOCALHOST_RESERVE 64
+
 /* Defaults: pit_max 1M, per face 64k, CS 64k entries / 256 MiB, DNL 6 s /
  * 64k, lifetime cap 120 s, max_packet 8800, fib_max 1M. */
 void dmsc_fw_config_default(dmsc_fw_config_t *cfg);

@@ -358,7 +358,9 @@ static void on_interest(dmsc_fw_t *fw, dmsc_fw_face_t *f, const dmsc_pkt_t *pkt,
             return;
         }
     }
-    if (!e && dmsc_pit_size(&fw->pit) >= fw->cfg.pit_max) {
+    /* management keeps a small reserve: see DMSC_FW_PIT_LOCALHOST_RESERVE */
+    if (!e && dmsc_pit_size(&fw->pit) >=
+                  fw->cfg.pit_max + (localhost && local ? DMSC_FW_PIT_LOCALHOST_RESERVE : 0)) {
         dmsc__fw_drop(fw, f, DMSC_DROP_PIT_FULL);
         return;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Integration tests of dmscd (tests/integration/test_dmscd.py): real dmscd
-# processes on loopback, real NDN packets over UDP, TCP and Unix sockets.
+# Integration tests of dmscd (tests/integration/test_dmscd.py, test_badinput.py):
+# real dmscd processes on loopback, real NDN packets over UDP, TCP and Unix sockets.
 # Exit status non-zero on failure; the last lines are "# pass N" / "# fail N".
 #
 #   tests/integration/run.sh            uses $DMSCD, else build/test's dmscd,
@@ -26,4 +26,23 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
 fi
 echo "# dmscd: $bin"
 export PYTHONDONTWRITEBYTECODE=1
-exec /usr/bin/python3 "$here/test_dmscd.py" "$bin"
+# each script prints its own "# pass N" / "# fail N" (renamed here to
+# "# <script> pass N" so that the totals printed last are the ones counted)
+pass=0
+fail=0
+for t in test_dmscd.py test_badinput.py; do
+  out=$(mktemp)
+  /usr/bin/python3 "$here/$t" "$bin" | sed -u "s/^# \(pass\|fail\) /# $t \1 /" | tee "$out"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -E "^# $t pass [0-9]+$" "$out" | tail -1 | grep -oE '[0-9]+$')
+  f=$(grep -E "^# $t fail [0-9]+$" "$out" | tail -1 | grep -oE '[0-9]+$')
+  rm -f "$out"
+  p=${p:-0}
+  f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # a script that died counts as a failure
+  pass=$((pass + p))
+  fail=$((fail + f))
+done
+echo "# pass $pass"
+echo "# fail $fail"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,3 +1,4 @@
+#include <stdio.h>
 /* Forwarder pipelines: Interest/Data/Nack through the sans-I/O core with a
  * mock io and a fake clock. Every test asserts on the packets sent and the
  * counters. */
@@ -812,6 +813,49 @@ static void test_pit_limits(void **state)
     rx_interest(fw, C3, &i, T0);
     assert_int_equal(fctr(fw, C3)->pit_entries, 1);
     assert_int_equal(ctr(fw)->drops[DMSC_DROP_PIT_FULL], 1);
+    /* a full PIT still takes /localhost Interests from local faces (management
+     * must keep working), up to the reserve, and only those */
+    route(fw, "/localhost/nfd", C1, 0);
+    size_t before = mock.n;
+    mk_interest(&i, "/localhost/nfd/faces/list", 7);
+    rx_interest(fw, C2, &i, T0);
+    assert_int_equal(mock.n, before + 1);
+    assert_sent(before, C1, DMSC_PKT_INTEREST);
+    assert_int_equal(ctr(fw)->pit_size, 4);
+    mk_interest(&i, "/a/5", 8);
+    rx_interest(fw, C2, &i, T0);
+    assert_int_equal(ctr(fw)->drops[DMSC_DROP_PIT_FULL], 2);
+    dmsc_fw_free(fw);
+}
+
+/* The /localhost reserve is exactly DMSC_FW_PIT_LOCALHOST_RESERVE entries,
+ * and only local faces may use it. */
+static void test_pit_localhost_reserve(void **state)
+{
+    dmsc_fw_config_t cfg;
+    dmsc_fw_config_default(&cfg);
+    cfg.pit_max = 1;
+    dmsc_fw_t *fw = fw_with(&cfg);
+    add_faces(fw);
+    route(fw, "/a", P1, 0);
+    route(fw, "/localhost/nfd", L1, 0);
+    pktbuf_t i;
+    mk_interest(&i, "/a/1", 1);
+    rx_interest(fw, C1, &i, T0);
+    assert_int_equal(ctr(fw)->pit_size, 1);
+    mk_interest(&i, "/localhost/nfd/x", 2);
+    rx_interest(fw, C3, &i, T0); /* non-local: scope drop, not the reserve */
+    assert_int_equal(ctr(fw)->pit_size, 1);
+    mock_reset();
+    for (uint32_t k = 0; k <= DMSC_FW_PIT_LOCALHOST_RESERVE; k++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "/localhost/nfd/x/%u", k);
+        mk_interest(&i, uri, 100 + k);
+        rx_interest(fw, C1, &i, T0);
+    }
+    assert_int_equal(mock.n, DMSC_FW_PIT_LOCALHOST_RESERVE);
+    assert_int_equal(ctr(fw)->pit_size, 1 + DMSC_FW_PIT_LOCALHOST_RESERVE);
+    assert_int_equal(ctr(fw)->drops[DMSC_DROP_PIT_FULL], 1);
     dmsc_fw_free(fw);
 }
 
@@ -1288,23 +1332,41 @@ static void test_random_soak(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_exchange),     cmocka_unit_test(test_lpm),
-        cmocka_unit_test(test_no_route),           cmocka_unit_test(test_aggregation),
-        cmocka_unit_test(test_loop_in_pit),        cmocka_unit_test(test_dead_nonce_list),
-        cmocka_unit_test(test_dnl_capacity),       cmocka_unit_test(test_dnl_satisfied),
-        cmocka_unit_test(test_dnl_after_nack),     cmocka_unit_test(test_pit_can_be_prefix),
-        cmocka_unit_test(test_hop_limit),          cmocka_unit_test(test_localhost_scope),
-        cmocka_unit_test(test_lifetime_expiry),    cmocka_unit_test(test_unsolicited),
-        cmocka_unit_test(test_token_fallback),     cmocka_unit_test(test_cs_hit),
-        cmocka_unit_test(test_cs_freshness),       cmocka_unit_test(test_cs_can_be_prefix),
-        cmocka_unit_test(test_cs_implicit_digest), cmocka_unit_test(test_cs_lru_entries),
-        cmocka_unit_test(test_cs_lru_bytes),       cmocka_unit_test(test_cs_no_cache),
-        cmocka_unit_test(test_next_hop_face_id),   cmocka_unit_test(test_pit_limits),
-        cmocka_unit_test(test_face_remove),        cmocka_unit_test(test_nack_unmatched),
-        cmocka_unit_test(test_missing_nonce),      cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_send_failure),       cmocka_unit_test(test_forwarding_hint),
-        cmocka_unit_test(test_many_faces),         cmocka_unit_test(test_large_interest),
-        cmocka_unit_test(test_reconfigure),        cmocka_unit_test(test_random_soak),
+        cmocka_unit_test(test_basic_exchange),
+        cmocka_unit_test(test_lpm),
+        cmocka_unit_test(test_no_route),
+        cmocka_unit_test(test_aggregation),
+        cmocka_unit_test(test_loop_in_pit),
+        cmocka_unit_test(test_dead_nonce_list),
+        cmocka_unit_test(test_dnl_capacity),
+        cmocka_unit_test(test_dnl_satisfied),
+        cmocka_unit_test(test_dnl_after_nack),
+        cmocka_unit_test(test_pit_can_be_prefix),
+        cmocka_unit_test(test_hop_limit),
+        cmocka_unit_test(test_localhost_scope),
+        cmocka_unit_test(test_lifetime_expiry),
+        cmocka_unit_test(test_unsolicited),
+        cmocka_unit_test(test_token_fallback),
+        cmocka_unit_test(test_cs_hit),
+        cmocka_unit_test(test_cs_freshness),
+        cmocka_unit_test(test_cs_can_be_prefix),
+        cmocka_unit_test(test_cs_implicit_digest),
+        cmocka_unit_test(test_cs_lru_entries),
+        cmocka_unit_test(test_cs_lru_bytes),
+        cmocka_unit_test(test_cs_no_cache),
+        cmocka_unit_test(test_next_hop_face_id),
+        cmocka_unit_test(test_pit_limits),
+        cmocka_unit_test(test_pit_localhost_reserve),
+        cmocka_unit_test(test_face_remove),
+        cmocka_unit_test(test_nack_unmatched),
+        cmocka_unit_test(test_missing_nonce),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_send_failure),
+        cmocka_unit_test(test_forwarding_hint),
+        cmocka_unit_test(test_many_faces),
+        cmocka_unit_test(test_large_interest),
+        cmocka_unit_test(test_reconfigure),
+        cmocka_unit_test(test_random_soak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
