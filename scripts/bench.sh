@@ -10,4 +10,10 @@ for exe in "$B"/bench/bench_*; do
   "$exe"
   ran=1
 done
+for script in bench/*.sh; do
+  [ -f "$script" ] || continue
+  echo "=== $(basename "$script")"
+  bash "$script" "$B"
+  ran=1
+done
 [ "$ran" = 1 ] || { echo "bench: no benchmarks built" >&2; exit 1; }

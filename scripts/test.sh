@@ -42,6 +42,9 @@ if [ -x tests/integration/run.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
   suite integration '^# pass' '^# fail' env DMSCD="$PWD/$B/src/daemon/dmscd" DMSC="$PWD/$B/src/cli/dmsc" \
     tests/integration/run.sh
 fi
+if [ -x tests/integration/test_tools.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
+  suite tools '^# pass' '^# fail' tests/integration/test_tools.sh "$B"
+fi
 if [ -x tests/interop/run.sh ]; then
   suite interop '^# pass' '^# fail' env DMSC="$PWD/$B/src/cli/dmsc" DMSCD="$PWD/$B/src/daemon/dmscd" \
     tests/interop/run.sh

@@ -1,6 +1,6 @@
 /*
  * dmsc status | faces | routes | cs | strategy: read-only views of a
- * running dmscd, read from its admin API (docs/cli-node.md).
+ * running dmscd, read from its admin API (docs/cli.md).
  */
 #ifndef DMSC_CLI_CMD_NODE_H
 #define DMSC_CLI_CMD_NODE_H

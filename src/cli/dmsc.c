@@ -38,6 +38,9 @@
 #ifdef DMSC_CLI_NODE
 #include "cli/cmd_node.h"
 #endif
+#ifdef DMSC_CLI_NDN
+#include "cli/cmd_ndn.h"
+#endif
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_INTEGRITY = 2 };
 
@@ -1808,6 +1811,9 @@ static void print_main_usage(FILE *f)
 #ifdef DMSC_CLI_NODE
     fputs(dmsc_cli_node_usage, f);
 #endif
+#ifdef DMSC_CLI_NDN
+    fputs(dmsc_cli_ndn_usage, f);
+#endif
     fputs(usage_main_tail, f);
 }
 
@@ -1831,6 +1837,9 @@ int main(int argc, char **argv)
     }
 #ifdef DMSC_CLI_NODE
     if (dmsc_cli_node_is_command(argv[1])) return dmsc_cli_node_main(argc - 1, argv + 1);
+#endif
+#ifdef DMSC_CLI_NDN
+    if (dmsc_cli_ndn_is_command(argv[1])) return dmsc_cli_ndn_main(argc - 1, argv + 1);
 #endif
     if (dmsc_sec_init() != 0) return fail("cannot initialize libsodium");
     if (strcmp(argv[1], "packet") == 0) return cmd_packet(argc - 1, argv + 1);
