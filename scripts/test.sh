@@ -42,6 +42,10 @@ if [ -x tests/integration/run.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
   suite integration '^# pass' '^# fail' env DMSCD="$PWD/$B/src/daemon/dmscd" DMSC="$PWD/$B/src/cli/dmsc" \
     tests/integration/run.sh
 fi
+if [ -x tests/topo/run.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
+  suite topo '^# pass' '^# fail' env DMSCD="$PWD/$B/src/daemon/dmscd" DMSC="$PWD/$B/src/cli/dmsc" \
+    tests/topo/run.sh
+fi
 if [ -x tests/integration/test_tools.sh ] && [ -x "$B/src/daemon/dmscd" ]; then
   suite tools '^# pass' '^# fail' tests/integration/test_tools.sh "$B"
 fi

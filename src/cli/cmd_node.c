@@ -1,4 +1,4 @@
-/* dmsc status | faces | routes | cs | strategy (see cmd_node.h). */
+/* dmsc status | faces | routes | cs | strategy | neighbors | lsdb (see cmd_node.h). */
 #include "cli/cmd_node.h"
 
 #include <inttypes.h>
@@ -15,10 +15,13 @@ const char dmsc_cli_node_usage[] =
     "  faces       faces with their counters and drops by reason\n"
     "  routes      FIB: name prefixes and their nexthops\n"
     "  cs          Content Store: entries, bytes, capacity, hits and misses\n"
-    "  strategy    strategy choice per name prefix\n";
+    "  strategy    strategy choice per name prefix\n"
+    "  neighbors   routing: LSDB digest and the neighbors with state, RTT and cost\n"
+    "  lsdb        routing: the LSAs (origin, sequence, distance) and computed routes\n";
 
 static const char usage_node[] =
-    "usage: dmsc status|faces|routes|cs|strategy [--json] [--admin HOST:PORT] [--timeout MS]\n"
+    "usage: dmsc status|faces|routes|cs|strategy|neighbors|lsdb [--json] [--admin HOST:PORT] "
+    "[--timeout MS]\n"
     "\n"
     "Read-only views of a running dmscd, from its admin API.\n"
     "  --json              print the admin API's JSON as received\n"
@@ -346,10 +349,106 @@ static int render_strategy(const json_t *b, FILE *out)
     return t.err ? DMSC_ENOMEM : 0;
 }
 
+static void routing_summary(const json_t *b, FILE *out)
+{
+    const json_t *st = json_object_get(b, "status");
+    fprintf(out,
+            "node %s  lsdb digest %s version %" PRIu64 " (%" PRIu64 " LSAs, changed %" PRIu64
+            " ms ago)  neighbors full %" PRIu64 " up %" PRIu64 "  reachable %" PRIu64 "\n",
+            str(b, "node"), str(st, "digest"), u64(st, "version"), u64(st, "lsas"),
+            u64(st, "last_changed_ms_ago"), u64(st, "neighbors_full"), u64(st, "neighbors_up"),
+            u64(st, "reachable"));
+}
+
+static int render_neighbors(const json_t *b, FILE *out)
+{
+    const json_t *v = json_object_get(b, "neighbors");
+    if (!json_is_array(v) || !json_is_object(json_object_get(b, "status"))) return DMSC_EINVAL;
+    routing_summary(b, out);
+    table_t t;
+    table_init(&t, 7);
+    const char *h[] = {"FACE", "STATE", "NODE", "RTT", "COST", "MISSES", "DIGEST"};
+    for (size_t c = 0; c < 7; c++)
+        table_cell(&t, "%s", h[c]);
+    t.right[0] = t.right[3] = t.right[4] = t.right[5] = true;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        table_cell(&t, "%" PRIu64, u64(e, "face"));
+        table_cell(&t, "%s", str(e, "state"));
+        table_cell(&t, "%s", json_is_string(json_object_get(e, "node")) ? str(e, "node") : "-");
+        table_cell(&t, "%.2f ms", (double)u64(e, "rtt_us") / 1000.0);
+        table_cell(&t, "%" PRIu64, u64(e, "cost"));
+        table_cell(&t, "%" PRIu64, u64(e, "misses"));
+        table_cell(&t, "%s", json_is_string(json_object_get(e, "digest")) ? str(e, "digest") : "-");
+    }
+    table_print(&t, out);
+    if (json_array_size(v) == 0) fputs("(no neighbors)\n", out);
+    return t.err ? DMSC_ENOMEM : 0;
+}
+
+static int render_lsdb(const json_t *b, FILE *out)
+{
+    const json_t *v = json_object_get(b, "lsas"), *r = json_object_get(b, "routes");
+    if (!json_is_array(v) || !json_is_array(r) || !json_is_object(json_object_get(b, "status")))
+        return DMSC_EINVAL;
+    routing_summary(b, out);
+    table_t t;
+    table_init(&t, 6);
+    const char *h[] = {"ORIGIN", "SEQ", "DIST", "ADJ", "PREFIXES", "EXPIRES"};
+    for (size_t c = 0; c < 6; c++)
+        table_cell(&t, "%s", h[c]);
+    for (size_t c = 1; c < 6; c++)
+        t.right[c] = true;
+    size_t i, k;
+    const json_t *e, *nh;
+    json_array_foreach(v, i, e)
+    {
+        json_int_t d = json_integer_value(json_object_get(e, "dist"));
+        char rem[64];
+        human_duration(u64(e, "remaining_ms"), rem, sizeof rem);
+        table_cell(&t, "%s%s", str(e, "origin"),
+                   json_is_true(json_object_get(e, "self")) ? " (self)" : "");
+        table_cell(&t, "%" PRIu64, u64(e, "seq"));
+        if (d < 0)
+            table_cell(&t, "unreachable");
+        else
+            table_cell(&t, "%" PRIu64, (uint64_t)d);
+        table_cell(&t, "%" PRIu64, u64(e, "adjacencies"));
+        table_cell(&t, "%" PRIu64, u64(e, "prefixes"));
+        table_cell(&t, "%s", rem);
+    }
+    table_print(&t, out);
+    fputc('\n', out);
+    table_init(&t, 2);
+    table_cell(&t, "ROUTE");
+    table_cell(&t, "NEXTHOPS (face cost via origin)");
+    json_array_foreach(r, i, e)
+    {
+        char line[4096];
+        size_t len = 0;
+        line[0] = '\0';
+        json_array_foreach(json_object_get(e, "nexthops"), k, nh)
+        {
+            int n = snprintf(line + len, sizeof line - len, "%s%" PRIu64 " %" PRIu64 " %s",
+                             len ? ", " : "", u64(nh, "face"), u64(nh, "cost"), str(nh, "origin"));
+            if (n < 0 || (size_t)n >= sizeof line - len) break;
+            len += (size_t)n;
+        }
+        table_cell(&t, "%s", str(e, "prefix"));
+        table_cell(&t, "%s", len ? line : "(none)");
+    }
+    table_print(&t, out);
+    if (json_array_size(r) == 0) fputs("(no routes)\n", out);
+    return t.err ? DMSC_ENOMEM : 0;
+}
+
 static const view_t views[] = {
     {"status", "/status", render_status},       {"faces", "/faces", render_faces},
     {"routes", "/fib", render_routes},          {"cs", "/cs", render_cs},
-    {"strategy", "/strategy", render_strategy},
+    {"strategy", "/strategy", render_strategy}, {"neighbors", "/routing", render_neighbors},
+    {"lsdb", "/routing", render_lsdb},
 };
 
 static const view_t *find_view(const char *cmd)
@@ -439,8 +538,11 @@ int dmsc_cli_node_main(int argc, char **argv)
     json_t *body = json_loadb(resp.body, resp.body_len, 0, &jerr);
     if (resp.status != 200) {
         const char *e = json_string_value(json_object_get(body, "error"));
-        fprintf(stderr, "dmsc: %s: admin API answered GET %s with %d%s%s\n", v->cmd, v->path,
-                resp.status, e ? " " : "", e ? e : "");
+        fprintf(stderr, "dmsc: %s: admin API answered GET %s with %d%s%s%s\n", v->cmd, v->path,
+                resp.status, e ? " " : "", e ? e : "",
+                resp.status == 404 && !strcmp(v->path, "/routing")
+                    ? " (routing is off on this node: routing.enabled, docs/config.md)"
+                    : "");
     } else if (json) {
         fwrite(resp.body, 1, resp.body_len, stdout);
         if (resp.body_len && resp.body[resp.body_len - 1] != '\n') fputc('\n', stdout);

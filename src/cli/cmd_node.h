@@ -1,5 +1,5 @@
 /*
- * dmsc status | faces | routes | cs | strategy: read-only views of a
+ * dmsc status | faces | routes | cs | strategy | neighbors | lsdb: read-only views of a
  * running dmscd, read from its admin API (docs/cli.md).
  */
 #ifndef DMSC_CLI_CMD_NODE_H

@@ -46,4 +46,30 @@ int dmsc_statics_apply(dmsc_statics_t *s, const dmsc_config_t *cfg);
 void dmsc_statics_stop(dmsc_statics_t *s);
 void dmsc_statics_free(dmsc_statics_t *s);
 
+/* ---- routing (routing.c) ----
+ * Runs the link-state routing core (route/router.h) in the daemon: node
+ * identity in routing.state_dir, an app face for /localhop/dmsc/route,
+ * faces to routing.neighbors (permanent, re-created every second while
+ * down), computed routes in the RIB (origin NLSR, CHILD_INHERIT), and
+ * advertisement of the node name and of the prefixes applications register
+ * (origin app or client) on local faces. docs/routing.md section 11. */
+typedef struct dmsc_routing dmsc_routing_t;
+struct dmsc_admin;
+
+/* Does the configuration turn routing on (routing.enabled, auto = when
+ * neighbors are configured)? */
+bool dmsc_routing_wanted(const dmsc_config_t *c);
+/* Start it. *out is set even on failure (then stop and free it). Returns 0,
+ * DMSC_EINVAL/DMSC_EIO (state directory), identity, router or face-table
+ * errors, DMSC_ENOMEM. Start it before the listeners. */
+int dmsc_routing_new(dmsc_routing_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib_t *rib,
+                     const dmsc_config_t *c);
+/* GET /routing and the dmsc_routing_* metric families. 0 or an admin error. */
+int dmsc_routing_attach_admin(dmsc_routing_t *r, struct dmsc_admin *a);
+/* Stop all activity and close the timers (before the face table shuts
+ * down); free after the loop has run to completion and after the face
+ * table and the RIB are freed (their callbacks point here). NULL ignored. */
+void dmsc_routing_stop(dmsc_routing_t *r);
+void dmsc_routing_free(dmsc_routing_t *r);
+
 #endif

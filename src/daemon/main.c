@@ -49,6 +49,7 @@ typedef struct {
     dmsc_admin_t *admin;
     dmsc_ping_t *ping;
     dmsc_statics_t *statics;
+    dmsc_routing_t *routing; /* NULL when routing is off */
     uv_timer_t fw_timer;
     uv_check_t fw_check;
     uint64_t fw_armed; /* deadline the timer is armed for, UINT64_MAX if none */
@@ -344,6 +345,22 @@ static void reload(dmscd_t *d)
     not_reloaded("admin", o->admin.enabled != n.admin.enabled || o->admin.port != n.admin.port ||
                               strcmp(o->admin.bind, n.admin.bind));
     not_reloaded("faces.max_packet", o->faces.max_packet != n.faces.max_packet);
+    {
+        const dmsc_config_t *a = o, *b = &n;
+        bool rch = a->routing.enabled != b->routing.enabled ||
+                   strcmp(a->routing.domain, b->routing.domain) ||
+                   strcmp(a->routing.state_dir, b->routing.state_dir) ||
+                   a->routing.hello_interval_ms != b->routing.hello_interval_ms ||
+                   a->routing.dead_misses != b->routing.dead_misses ||
+                   a->routing.adopt != b->routing.adopt ||
+                   a->routing.n_neighbors != b->routing.n_neighbors ||
+                   (a->routing.n_neighbors &&
+                    memcmp(a->routing.neighbors, b->routing.neighbors,
+                           a->routing.n_neighbors * sizeof a->routing.neighbors[0]));
+        not_reloaded("routing", rch);
+        /* the routing identity keeps the name it started with */
+        not_reloaded("node.name(routing)", d->routing && strcmp(o->node_name, n.node_name));
+    }
     if (o->faces.udp_mtu != n.faces.udp_mtu)
         DMSC_LOGW(LOGM, "event=reload key=listen.udp.mtu applied=new-faces-only");
     if (strcmp(o->node_name, n.node_name) && d->admin)
@@ -367,6 +384,11 @@ static void reload(dmscd_t *d)
     n.tcp = o->tcp;
     n.unix_sock = o->unix_sock;
     n.admin = o->admin;
+    /* routing keeps its running settings (restart to change them) */
+    free(n.routing.neighbors);
+    n.routing = o->routing;
+    o->routing.neighbors = NULL;
+    o->routing.n_neighbors = 0;
     dmsc_config_free(o);
     *o = n;
     DMSC_LOGI(LOGM, "event=reload result=ok log_level=%s routes=%zu static_faces=%zu",
@@ -396,6 +418,7 @@ static void begin_shutdown(dmscd_t *d, const char *why)
     uv_check_stop(&d->fw_check);
     uv_close((uv_handle_t *)&d->fw_check, on_signal_closed);
     if (d->statics) dmsc_statics_stop(d->statics);
+    dmsc_routing_stop(d->routing);
     if (d->admin) {
         dmsc_admin_stop(d->admin, NULL, NULL);
         d->admin = NULL;
@@ -444,8 +467,17 @@ static int run(dmscd_t *d)
         DMSC_LOGE(LOGM, "event=start step=ping result=%s", dmsc_errname(rc));
         return rc;
     }
+    if (dmsc_routing_wanted(&d->cfg) &&
+        (rc = dmsc_routing_new(&d->routing, &d->loop, d->ft, d->rib, &d->cfg))) {
+        DMSC_LOGE(LOGM, "event=start step=routing result=%s", dmsc_errname(rc));
+        return rc;
+    }
     if ((rc = start_listeners(d))) return rc;
     if ((rc = start_admin(d))) return rc;
+    if (d->routing && d->admin && (rc = dmsc_routing_attach_admin(d->routing, d->admin))) {
+        DMSC_LOGE(LOGM, "event=start step=routing-admin result=%s", dmsc_errname(rc));
+        return rc;
+    }
     d->statics = dmsc_statics_new(&d->loop, d->ft, d->rib);
     if (!d->statics || dmsc_statics_apply(d->statics, &d->cfg)) return DMSC_ENOMEM;
 
@@ -503,6 +535,7 @@ int main(int argc, char **argv)
     dmsc_rib_free(d.rib);
     dmsc_fw_free(d.fw);
     dmsc_statics_free(d.statics);
+    dmsc_routing_free(d.routing); /* after the face table: its close listener points here */
     int lc = uv_loop_close(&d.loop);
     if (lc) DMSC_LOGW(LOGM, "event=exit loop_close=%s", uv_err_name(lc));
     dmsc_config_free(&d.cfg);

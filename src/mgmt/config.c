@@ -55,16 +55,25 @@ void dmsc_config_default(dmsc_config_t *c)
     dmsc_facetable_config_default(&c->faces);
     dmsc_fw_config_default(&c->fw);
     c->fw.max_packet = c->faces.max_packet;
+
+    c->routing.enabled = DMSC_ROUTING_AUTO;
+    strcpy(c->routing.domain, "/dmsc");
+    c->routing.hello_interval_ms = 200;
+    c->routing.dead_misses = 4;
+    c->routing.adopt = true;
 }
 
 void dmsc_config_free(dmsc_config_t *c)
 {
     free(c->static_faces);
     free(c->routes);
+    free(c->routing.neighbors);
     c->static_faces = NULL;
     c->routes = NULL;
+    c->routing.neighbors = NULL;
     c->n_static_faces = 0;
     c->n_routes = 0;
+    c->routing.n_neighbors = 0;
 }
 
 int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src)
@@ -72,6 +81,13 @@ int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src)
     *dst = *src;
     dst->static_faces = NULL;
     dst->routes = NULL;
+    dst->routing.neighbors = NULL;
+    if (src->routing.n_neighbors) {
+        dst->routing.neighbors = malloc(src->routing.n_neighbors * sizeof *dst->routing.neighbors);
+        if (!dst->routing.neighbors) goto fail;
+        memcpy(dst->routing.neighbors, src->routing.neighbors,
+               src->routing.n_neighbors * sizeof *dst->routing.neighbors);
+    }
     if (src->n_static_faces) {
         dst->static_faces = malloc(src->n_static_faces * sizeof *dst->static_faces);
         if (!dst->static_faces) goto fail;
@@ -86,7 +102,10 @@ int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src)
     return 0;
 fail:
     free(dst->static_faces);
+    free(dst->routing.neighbors);
     dst->static_faces = NULL;
+    dst->routing.neighbors = NULL;
+    dst->routing.n_neighbors = 0;
     dst->n_static_faces = 0;
     dst->n_routes = 0;
     return DMSC_ENOMEM;
@@ -549,6 +568,82 @@ static int route_check(ctx_t *x, yaml_node_t *n, void *item)
     return 0;
 }
 
+/* A sequence of face URIs (routing.neighbors) into a fresh array. */
+static int get_uri_list(ctx_t *x, yaml_node_t *n, char (**out)[DMSC_FACE_URI_MAX], size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.length == 0) return 0;
+    if (n->type != YAML_SEQUENCE_NODE) return fail(x, n, "expected a list of face URIs");
+    size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (len > DMSC_CONFIG_MAX_NEIGHBORS)
+        return fail(x, n, "more than %d entries", DMSC_CONFIG_MAX_NEIGHBORS);
+    if (len == 0) return 0;
+    char(*arr)[DMSC_FACE_URI_MAX] = calloc(len, sizeof *arr);
+    if (!arr) return DMSC_ENOMEM;
+    size_t plen = strlen(x->path);
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = yaml_document_get_node(x->doc, n->data.sequence.items.start[i]);
+        snprintf(x->path + plen, sizeof x->path - plen, "[%zu]", i);
+        int rc = get_face_uri(x, item, arr[i]);
+        if (rc) {
+            free(arr);
+            return rc;
+        }
+        x->path[plen] = 0;
+    }
+    *out = arr;
+    *count = len;
+    return 0;
+}
+
+static int routing_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_t *c = obj;
+    if (!strcmp(key, "enabled")) {
+        const char *s = scalar(v);
+        if (s && !strcmp(s, "auto")) {
+            c->routing.enabled = DMSC_ROUTING_AUTO;
+            return 0;
+        }
+        bool b;
+        int rc = get_bool(x, v, &b);
+        if (rc) return rc;
+        c->routing.enabled = b ? DMSC_ROUTING_ON : DMSC_ROUTING_OFF;
+        return 0;
+    }
+    if (!strcmp(key, "domain")) return get_name(x, v, c->routing.domain);
+    if (!strcmp(key, "state_dir")) {
+        const char *s = scalar(v);
+        if (s && !strcmp(s, "auto")) {
+            c->routing.state_dir[0] = 0;
+            return 0;
+        }
+        if (!s || s[0] != '/') return fail(x, v, "expected an absolute path or auto");
+        return get_str(x, v, c->routing.state_dir, sizeof c->routing.state_dir);
+    }
+    if (!strcmp(key, "hello_interval"))
+        return get_duration_ms(x, v, 10, 60000, &c->routing.hello_interval_ms);
+    if (!strcmp(key, "dead_misses")) {
+        uint64_t m;
+        int rc = get_uint(x, v, 1, 100, &m);
+        if (!rc) c->routing.dead_misses = (uint32_t)m;
+        return rc;
+    }
+    if (!strcmp(key, "adopt")) return get_bool(x, v, &c->routing.adopt);
+    if (!strcmp(key, "neighbors")) {
+        char(*arr)[DMSC_FACE_URI_MAX];
+        size_t n;
+        int rc = get_uri_list(x, v, &arr, &n);
+        if (rc) return rc;
+        free(c->routing.neighbors);
+        c->routing.neighbors = arr;
+        c->routing.n_neighbors = n;
+        return 0;
+    }
+    return 1;
+}
+
 static int root_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
 {
     dmsc_config_t *c = obj;
@@ -558,6 +653,7 @@ static int root_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
     if (!strcmp(key, "admin")) return walk_map(x, v, obj, admin_pair);
     if (!strcmp(key, "faces")) return walk_map(x, v, obj, faces_pair);
     if (!strcmp(key, "forwarder")) return walk_map(x, v, obj, fw_pair);
+    if (!strcmp(key, "routing")) return walk_map(x, v, obj, routing_pair);
     if (!strcmp(key, "routes")) {
         void *arr;
         size_t n;

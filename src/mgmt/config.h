@@ -29,6 +29,14 @@
 #define DMSC_CONFIG_NAME_MAX 1024 /* an NDN name URI */
 #define DMSC_CONFIG_MAX_ROUTES 4096
 #define DMSC_CONFIG_MAX_FACES 1024
+#define DMSC_CONFIG_MAX_NEIGHBORS 256
+
+/* routing.enabled */
+enum {
+    DMSC_ROUTING_AUTO = 0, /* on when routing.neighbors is not empty (the default) */
+    DMSC_ROUTING_ON = 1,
+    DMSC_ROUTING_OFF = 2,
+};
 
 /* Default ports (NDN's 6363 for faces; admin HTTP on loopback). */
 #define DMSC_DEFAULT_PORT 6363
@@ -76,6 +84,18 @@ typedef struct {
     size_t n_static_faces;
     dmsc_config_route_t *routes; /* routes */
     size_t n_routes;
+
+    /* routing: the link-state routing module (docs/routing.md) */
+    struct {
+        int enabled;                          /* DMSC_ROUTING_* */
+        char domain[DMSC_CONFIG_NAME_MAX];    /* NDN URI, default /dmsc */
+        char state_dir[DMSC_CONFIG_PATH_MAX]; /* "" = auto (daemon resolves it) */
+        uint64_t hello_interval_ms;           /* 200 */
+        uint32_t dead_misses;                 /* 4 */
+        bool adopt;                           /* accept hellos from unconfigured neighbors */
+        char (*neighbors)[DMSC_FACE_URI_MAX]; /* face URIs (heap, owned) */
+        size_t n_neighbors;
+    } routing;
 
     char source[4096]; /* file the config was loaded from; "" = embedded defaults */
 } dmsc_config_t;

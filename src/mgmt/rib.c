@@ -23,6 +23,8 @@ struct dmsc_rib {
     uint64_t next_deadline; /* no route expires before this */
     dmsc_nexthop_t *tmp;    /* scratch: desired nexthops of one entry */
     size_t tcap;
+    dmsc_rib_observer_cb obs; /* may be NULL */
+    void *obs_arg;
 };
 
 /* ---- small vectors ---- */
@@ -262,6 +264,12 @@ void dmsc_rib_free(dmsc_rib_t *rib)
     free(rib);
 }
 
+void dmsc_rib_set_observer(dmsc_rib_t *rib, dmsc_rib_observer_cb cb, void *arg)
+{
+    rib->obs = cb;
+    rib->obs_arg = arg;
+}
+
 void dmsc_rib_set_limits(dmsc_rib_t *rib, size_t max_entries, size_t max_routes)
 {
     rib->max_entries = max_entries;
@@ -322,6 +330,7 @@ int dmsc_rib_add(dmsc_rib_t *rib, const dmsc_name_t *prefix, const dmsc_route_t 
     }
     recompute_below(rib, &e->name, idx + 1);
     if (route->expires < rib->next_deadline) rib->next_deadline = route->expires;
+    if (rib->obs) rib->obs(rib->obs_arg, &e->name, route, true);
     return 0;
 }
 
@@ -333,6 +342,7 @@ int dmsc_rib_remove(dmsc_rib_t *rib, const dmsc_name_t *prefix, dmsc_faceid_t fa
     entry_t *e = rib->v[idx];
     size_t ri = route_index(e, face, origin);
     if (ri == e->nroutes) return 1;
+    if (rib->obs) rib->obs(rib->obs_arg, &e->name, &e->routes[ri], false);
     memmove(&e->routes[ri], &e->routes[ri + 1], (e->nroutes - ri - 1) * sizeof *e->routes);
     e->nroutes--;
     if (e->nroutes == 0) {
@@ -357,9 +367,10 @@ static size_t remove_where(dmsc_rib_t *rib, route_pred pred, uint64_t arg)
         entry_t *e = rib->v[j];
         size_t k = 0;
         for (size_t i = 0; i < e->nroutes; i++) {
-            if (pred(&e->routes[i], arg))
+            if (pred(&e->routes[i], arg)) {
                 removed++;
-            else
+                if (rib->obs) rib->obs(rib->obs_arg, &e->name, &e->routes[i], false);
+            } else
                 e->routes[k++] = e->routes[i];
         }
         e->nroutes = k;

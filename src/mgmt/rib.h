@@ -104,6 +104,15 @@ uint64_t dmsc_rib_run_timers(dmsc_rib_t *rib, uint64_t now);
 /* Number of RIB entries (prefixes with at least one route). */
 size_t dmsc_rib_size(const dmsc_rib_t *rib);
 
+/* Observer: told after a route was added or updated (added = true) and
+ * after one was removed (by dmsc_rib_remove, face close, origin removal or
+ * expiration). The routing module uses it to advertise what applications
+ * register. prefix and route are valid during the call only; cb must not
+ * modify the RIB. One observer; cb NULL removes it. */
+typedef void (*dmsc_rib_observer_cb)(void *arg, const dmsc_name_t *prefix,
+                                     const dmsc_route_t *route, bool added);
+void dmsc_rib_set_observer(dmsc_rib_t *rib, dmsc_rib_observer_cb cb, void *arg);
+
 /* Visit every entry in canonical name order. routes[] is valid during the
  * call only; do not modify the RIB from cb. Stops when cb returns non-zero. */
 typedef int (*dmsc_rib_cb)(void *arg, const dmsc_name_t *prefix, const dmsc_route_t *routes,

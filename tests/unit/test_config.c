@@ -323,7 +323,71 @@ static void test_doc_examples(void **state)
     assert_memory_equal(&last.unix_sock, &def.unix_sock, sizeof def.unix_sock);
     assert_int_equal(last.log_level, def.log_level);
     assert_int_equal(last.n_routes + last.n_static_faces, 0);
+    assert_int_equal(last.routing.enabled, def.routing.enabled);
+    assert_string_equal(last.routing.domain, def.routing.domain);
+    assert_string_equal(last.routing.state_dir, def.routing.state_dir);
+    assert_int_equal(last.routing.hello_interval_ms, def.routing.hello_interval_ms);
+    assert_int_equal(last.routing.dead_misses, def.routing.dead_misses);
+    assert_int_equal(last.routing.adopt, def.routing.adopt);
+    assert_int_equal(last.routing.n_neighbors, 0);
     dmsc_config_free(&last);
+}
+
+static void test_routing(void **state)
+{
+    (void)state;
+    dmsc_config_t c;
+    char err[256];
+    dmsc_config_default(&c);
+    assert_int_equal(c.routing.enabled, DMSC_ROUTING_AUTO);
+    assert_string_equal(c.routing.domain, "/dmsc");
+    assert_int_equal(c.routing.hello_interval_ms, 200);
+    static const char y[] = "routing:\n"
+                            "  enabled: true\n"
+                            "  domain: /corp\n"
+                            "  state_dir: /var/lib/x\n"
+                            "  hello_interval: 1s\n"
+                            "  dead_misses: 3\n"
+                            "  adopt: false\n"
+                            "  neighbors: [udp4://10.0.0.2:6363, tcp4://10.0.0.3:6363]\n";
+    assert_int_equal(dmsc_config_load_string(&c, y, sizeof y - 1, err, sizeof err), 0);
+    assert_int_equal(c.routing.enabled, DMSC_ROUTING_ON);
+    assert_string_equal(c.routing.domain, "/corp");
+    assert_string_equal(c.routing.state_dir, "/var/lib/x");
+    assert_int_equal(c.routing.hello_interval_ms, 1000);
+    assert_int_equal(c.routing.dead_misses, 3);
+    assert_false(c.routing.adopt);
+    assert_int_equal(c.routing.n_neighbors, 2);
+    assert_string_equal(c.routing.neighbors[1], "tcp4://10.0.0.3:6363");
+    /* copies are deep */
+    dmsc_config_t d;
+    assert_int_equal(dmsc_config_copy(&d, &c), 0);
+    assert_ptr_not_equal(d.routing.neighbors, c.routing.neighbors);
+    assert_string_equal(d.routing.neighbors[0], "udp4://10.0.0.2:6363");
+    dmsc_config_free(&d);
+    /* auto, and the list replaced */
+    static const char y2[] = "routing: {enabled: auto, state_dir: auto, neighbors: []}\n";
+    assert_int_equal(dmsc_config_load_string(&c, y2, sizeof y2 - 1, err, sizeof err), 0);
+    assert_int_equal(c.routing.enabled, DMSC_ROUTING_AUTO);
+    assert_string_equal(c.routing.state_dir, "");
+    assert_int_equal(c.routing.n_neighbors, 0);
+    /* errors leave the config unchanged */
+    static const char *bad[] = {
+        "routing: {neighbours: []}\n",              /* unknown key */
+        "routing: {neighbors: [http://x]}\n",       /* not a face URI */
+        "routing: {neighbors: udp4://1.2.3.4:1}\n", /* not a list */
+        "routing: {enabled: maybe}\n",
+        "routing: {state_dir: relative/dir}\n",
+        "routing: {dead_misses: 0}\n",
+        "routing: {hello_interval: 1ms}\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = dmsc_config_load_string(&c, bad[i], strlen(bad[i]), err, sizeof err);
+        if (rc != DMSC_EINVAL) fail_msg("accepted: %s", bad[i]);
+        assert_non_null(strstr(err, "routing"));
+    }
+    assert_int_equal(c.routing.enabled, DMSC_ROUTING_AUTO);
+    dmsc_config_free(&c);
 }
 
 int main(void)
@@ -333,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_full),
         cmocka_unit_test(test_errors),   cmocka_unit_test(test_file),
         cmocka_unit_test(test_resolve),  cmocka_unit_test(test_doc_examples),
+        cmocka_unit_test(test_routing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

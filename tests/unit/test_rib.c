@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -426,6 +427,52 @@ static void test_foreach_order_and_origin(void **state)
     expect_fib(fx, "/a", 1, NH(F3, 1));
 }
 
+/* ---- observer ---- */
+
+typedef struct {
+    char log[512];
+} obs_t;
+
+static void obs_cb(void *arg, const dmsc_name_t *prefix, const dmsc_route_t *route, bool added)
+{
+    obs_t *o = arg;
+    char uri[64];
+    dmsc_name_to_uri(prefix, DMSC_URI_CANONICAL, uri, sizeof uri);
+    size_t k = strlen(o->log);
+    snprintf(o->log + k, sizeof o->log - k, "%c%s@%llu/%llu ", added ? '+' : '-', uri,
+             (unsigned long long)route->face, (unsigned long long)route->origin);
+}
+
+static void test_observer(void **state)
+{
+    fx_t *fx = *state;
+    obs_t o = {{0}};
+    dmsc_rib_set_observer(fx->rib, obs_cb, &o);
+    assert_int_equal(add(fx, "/a", R(F1, 0, 1, 0)), 0);
+    assert_int_equal(add(fx, "/a", R(F1, 0, 5, 0)), 0); /* update: told again */
+    assert_int_equal(add(fx, "/b", R(F2, 128, 1, 0)), 0);
+    assert_int_equal(add(fx, "/c", R(F1, 65, 1, 0)), 0);
+    assert_int_equal(del(fx, "/b", F2, 128), 0);
+    assert_int_equal(del(fx, "/b", F2, 128), 1);                  /* nothing: not told */
+    assert_int_equal(add(fx, "/x", R(99, 0, 1, 0)), DMSC_EINVAL); /* refused: not told */
+    dmsc_fw_face_remove(fx->fw, F1);
+    fx->ft.on_close(fx->ft.arg, F1);
+    assert_string_equal(
+        o.log, "+/a@256/0 +/a@256/0 +/b@257/128 +/c@256/65 -/b@257/128 -/a@256/0 -/c@256/65 ");
+    o.log[0] = 0;
+    dmsc_route_t r = R(F3, 0, 1, 0);
+    r.expires = 10 * MS;
+    dmsc_namebuf_t nb;
+    assert_int_equal(dmsc_rib_add(fx->rib, N(&nb, "/e"), &r), 0);
+    dmsc_rib_run_timers(fx->rib, 20 * MS);
+    assert_int_equal(add(fx, "/o", R(F3, 7, 1, 0)), 0);
+    dmsc_rib_remove_origin(fx->rib, 7);
+    assert_string_equal(o.log, "+/e@258/0 -/e@258/0 +/o@258/7 -/o@258/7 ");
+    dmsc_rib_set_observer(fx->rib, NULL, NULL);
+    assert_int_equal(add(fx, "/z", R(F3, 0, 1, 0)), 0);
+    assert_string_equal(o.log, "+/e@258/0 -/e@258/0 +/o@258/7 -/o@258/7 ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expiration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreach_order_and_origin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+"""Topology tests of dmsc routing: one dmscd per network namespace, veth
+links between them, routing.neighbors over UDP; assertions on Data received
+(dmsc ping / put / cat over each node's Unix socket) and on FIB next hops and
+LSDB digests read from each node's admin API (GET /fib, GET /routing).
+
+Needs root (ip netns). Addresses 10.201.<link>.1/.2 exist only inside the
+namespaces created here; everything is removed at exit.
+
+  topo.py DMSCD DMSC [test ...]     tests: line5 ring6 partition6 random10
+Prints "ok N - name" / "not ok N - name" and "# pass N" / "# fail N".
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+DMSCD = DMSC = None  # set by main() or by configure() (bench/convergence.py imports this)
+RID = "%04x" % (os.getpid() & 0xFFFF)
+POLL = 60.0  # generous upper bound for any convergence (not a timing assertion)
+
+
+def sh(*args, check=True, **kw):
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(args), r.stderr.strip()))
+    return r
+
+
+def configure(dmscd, dmsc):
+    global DMSCD, DMSC
+    DMSCD, DMSC = dmscd, dmsc
+
+
+def poll(fn, what, limit=POLL, step=0.25):
+    end = time.monotonic() + limit
+    last = None
+    while time.monotonic() < end:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception as e:  # noqa: BLE001 - keep polling, report the last error
+            last = e
+        time.sleep(step)
+    raise AssertionError("timed out waiting for %s (last error: %s)" % (what, last))
+
+
+class Net:
+    def __init__(self, n, edges):
+        self.n = n
+        self.edges = edges
+        self.dir = tempfile.mkdtemp(prefix="dmsc-topo-")
+        self.ns = ["dmsc%s-%d" % (RID, i) for i in range(n)]
+        self.procs = {}
+        self.bg = []
+        self.addr = {}  # (i, j) -> address of j on the link i-j
+        self.created = []
+        try:
+            for ns in self.ns:
+                sh("ip", "netns", "add", ns)
+                self.created.append(ns)
+                sh("ip", "-n", ns, "link", "set", "lo", "up")
+            for k, (i, j) in enumerate(edges):
+                a, b = "t%s%da" % (RID, k), "t%s%db" % (RID, k)
+                sh("ip", "link", "add", a, "netns", self.ns[i], "type", "veth", "peer", "name", b,
+                   "netns", self.ns[j])
+                sh("ip", "-n", self.ns[i], "addr", "add", "10.201.%d.1/24" % k, "dev", a)
+                sh("ip", "-n", self.ns[j], "addr", "add", "10.201.%d.2/24" % k, "dev", b)
+                sh("ip", "-n", self.ns[i], "link", "set", a, "up")
+                sh("ip", "-n", self.ns[j], "link", "set", b, "up")
+                self.addr[(i, j)] = "10.201.%d.2" % k
+                self.addr[(j, i)] = "10.201.%d.1" % k
+        except Exception:
+            self.close()
+            raise
+
+    def link_dev(self, i, j):
+        for k, (a, b) in enumerate(self.edges):
+            if (a, b) == (i, j):
+                return "t%s%da" % (RID, k), "t%s%db" % (RID, k)
+            if (a, b) == (j, i):
+                return "t%s%db" % (RID, k), "t%s%da" % (RID, k)
+        raise KeyError((i, j))
+
+    def set_link(self, i, j, up):
+        di, dj = self.link_dev(i, j)
+        st = "up" if up else "down"
+        sh("ip", "-n", self.ns[i], "link", "set", di, st)
+        sh("ip", "-n", self.ns[j], "link", "set", dj, st)
+
+    def sock(self, i):
+        return os.path.join(self.dir, "n%d.sock" % i)
+
+    def name(self, i):
+        return "/dmsc/node/n%d" % i
+
+    def start(self, i):
+        nbrs = [self.addr[(i, j)] for (a, j) in self.addr if a == i]
+        cfg = os.path.join(self.dir, "n%d.yaml" % i)
+        with open(cfg, "w") as f:
+            f.write("node: {name: %s}\n" % self.name(i))
+            f.write("listen:\n  udp: {bind: 0.0.0.0, port: 6363}\n  tcp: {enabled: false}\n")
+            f.write("  unix: {path: %s}\n" % self.sock(i))
+            f.write("admin: {bind: 127.0.0.1, port: 7380}\n")
+            f.write("routing:\n  enabled: true\n  state_dir: %s/n%d.state\n" % (self.dir, i))
+            f.write("  neighbors: [%s]\n" % ", ".join("udp4://%s:6363" % a for a in nbrs))
+        log = open(os.path.join(self.dir, "n%d.log" % i), "a")
+        self.procs[i] = subprocess.Popen(["ip", "netns", "exec", self.ns[i], DMSCD, "-c", cfg],
+                                         stdout=log, stderr=subprocess.STDOUT)
+        poll(lambda: os.path.exists(self.sock(i)) and self.admin(i, "/status"), "node %d up" % i,
+             30)
+
+    def kill(self, i, sig=signal.SIGKILL):
+        p = self.procs.pop(i)
+        p.send_signal(sig)
+        p.wait(timeout=30)
+
+    def admin(self, i, path):
+        r = sh("ip", "netns", "exec", self.ns[i], "curl", "-sf", "--max-time", "5",
+               "http://127.0.0.1:7380" + path, check=False)
+        if r.returncode != 0:
+            return None
+        return json.loads(r.stdout)
+
+    def routing(self, i):
+        return self.admin(i, "/routing")
+
+    def fib_faces(self, i, prefix):
+        fib = self.admin(i, "/fib") or {"fib": []}
+        for e in fib["fib"]:
+            if e["prefix"] == prefix:
+                return {h["face"] for h in e["nexthops"]}
+        return set()
+
+    def best_nh(self, i, prefix):
+        """first (best) next hop of the route the router computed for prefix"""
+        for x in (self.routing(i) or {}).get("routes", []):
+            if x["prefix"] == prefix and x["nexthops"]:
+                return x["nexthops"][0]["face"]
+        return None
+
+    def nbr_face(self, i, j):
+        """face id on node i towards neighbor j (from GET /routing)"""
+        for nb in (self.routing(i) or {}).get("neighbors", []):
+            if nb["node"] == self.name(j):
+                return nb["face"]
+        return None
+
+    def dmsc(self, i, *args, timeout=30):
+        env = dict(os.environ, DMSC_FACE="unix://" + self.sock(i))
+        return subprocess.run([DMSC] + list(args), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+
+    def ping(self, i, j, count=2, lifetime=1000):
+        r = self.dmsc(i, "ping", self.name(j), "-c", str(count), "-i", "100", "-t", str(lifetime))
+        return r.returncode == 0 and (" %d received" % count) in r.stdout
+
+    def put(self, i, name, content):
+        path = os.path.join(self.dir, name.strip("/").replace("/", "_"))
+        with open(path, "w") as f:
+            f.write(content)
+        env = dict(os.environ, DMSC_FACE="unix://" + self.sock(i))
+        p = subprocess.Popen([DMSC, "put", name, path, "--freshness", "1000", "-v"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.bg.append(p)
+        return p
+
+    def cat(self, i, name, lifetime=1000, retries=3):
+        r = self.dmsc(i, "cat", name, "--lifetime", str(lifetime), "--retries", str(retries))
+        return r.stdout if r.returncode == 0 else None
+
+    def digests(self, nodes):
+        return {i: (self.routing(i) or {}).get("status", {}).get("digest") for i in nodes}
+
+    def sanitizer_errors(self):
+        bad = []
+        for i in range(self.n):
+            p = os.path.join(self.dir, "n%d.log" % i)
+            if os.path.exists(p):
+                with open(p) as f:
+                    t = f.read()
+                if "AddressSanitizer" in t or "runtime error:" in t or "LeakSanitizer" in t:
+                    bad.append(i)
+        return bad
+
+    def close(self):
+        for p in self.bg:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        for i in list(self.procs):
+            p = self.procs.pop(i)
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for ns in self.created:
+            sh("ip", "netns", "del", ns, check=False)
+        self.created = []
+
+    def cleanup_dir(self, keep):
+        if keep:
+            print("# logs kept in %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def converged(net, nodes):
+    """every node has a route to every other node's name"""
+    for i in nodes:
+        r = net.routing(i)
+        if not r:
+            return False
+        have = {x["prefix"] for x in r["routes"]}
+        if not all(net.name(j) in have for j in nodes if j != i):
+            return False
+    return True
+
+
+# ---- tests ----
+
+
+def t_line5(net):
+    for i in range(5):
+        net.start(i)
+    poll(lambda: converged(net, range(5)), "5-node line converged")
+    # one object per consumer, so that no fetch is served from a cache an
+    # earlier fetch filled
+    for k in range(1, 5):
+        net.put(0, "/svc/line/%d" % k, "line-object-%d\n" % k)
+    for k in range(1, 5):
+        got = poll(lambda: net.cat(k, "/svc/line/%d" % k), "Data of /svc/line/%d at n%d" % (k, k))
+        assert got == "line-object-%d\n" % k, got
+    # the far end's route to the producer goes to its only neighbor
+    f = net.nbr_face(4, 3)
+    assert f and net.fib_faces(4, "/svc/line/4") == {f}, net.admin(4, "/fib")
+    assert net.ping(4, 0)
+    # the CLI views of the routing state (inside n2's namespace: admin on its loopback)
+    r = sh("ip", "netns", "exec", net.ns[2], DMSC, "neighbors", check=False)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if x.split()[:1] != ["node"] and " full " in x]
+    assert len(lines) == 2 and net.name(1) in r.stdout and net.name(3) in r.stdout, r.stdout
+    r = sh("ip", "netns", "exec", net.ns[2], DMSC, "lsdb", check=False)
+    assert r.returncode == 0, r.stderr
+    assert all(net.name(i) in r.stdout for i in range(5)) and "(self)" in r.stdout, r.stdout
+    assert "/svc/line/4" in r.stdout, r.stdout
+
+
+def t_ring6(net):
+    # ring 0-1-2-3-4-5-0; consumer n2, producer n0: shortest path 2-1-0
+    for i in range(6):
+        net.start(i)
+    poll(lambda: converged(net, range(6)), "6-node ring converged")
+    net.put(0, "/svc/ring/before", "before\n")
+    net.put(0, "/svc/ring/after", "after\n")
+    via1 = net.nbr_face(2, 1)
+    via3 = net.nbr_face(2, 3)
+    assert via1 and via3
+    # best next hop via n1 (the way round may be kept as a multipath alternative)
+    poll(lambda: net.best_nh(2, "/svc/ring/before") == via1 and
+         via1 in net.fib_faces(2, "/svc/ring/before"), "n2 routes /svc/ring via n1")
+    assert poll(lambda: net.cat(2, "/svc/ring/before"), "Data before the kill") == "before\n"
+    net.kill(1)
+    poll(lambda: net.fib_faces(2, "/svc/ring/after") == {via3}, "n2 reroutes via n3")
+    poll(lambda: net.fib_faces(2, net.name(0)) == {via3}, "n2 routes n0's name via n3")
+    assert poll(lambda: net.cat(2, "/svc/ring/after"), "Data after the kill") == "after\n"
+    assert poll(lambda: net.ping(2, 0), "ping n2 -> n0 around the ring")
+    # n1 is gone from every routing table
+    poll(lambda: all(net.name(1) not in {x["prefix"] for x in net.routing(i)["routes"]}
+                     for i in (0, 2, 3, 4, 5)), "n1 withdrawn everywhere")
+    # n1 comes back with its state directory (key and sequence number): it
+    # rejoins, the shortest path returns, and every LSDB agrees
+    net.start(1)
+    poll(lambda: converged(net, range(6)), "ring converged after n1 restarted")
+    poll(lambda: net.best_nh(2, net.name(0)) == via1, "n2 routes n0's name via n1 again")
+    poll(lambda: len(set(net.digests(range(6)).values())) == 1, "equal LSDB digests")
+    assert poll(lambda: net.ping(2, 0), "ping n2 -> n0 after the restart")
+
+
+def t_partition6(net):
+    # ring 0..5; cutting 0-5 and 2-3 leaves halves {0,1,2} and {3,4,5}
+    for i in range(6):
+        net.start(i)
+    poll(lambda: converged(net, range(6)), "6-node ring converged")
+    net.set_link(0, 5, False)
+    net.set_link(2, 3, False)
+    poll(lambda: not net.ping(0, 4, 1), "partition: n0 cannot reach n4", 30)
+    assert net.ping(0, 2) and net.ping(3, 5)
+    net.set_link(0, 5, True)
+    net.set_link(2, 3, True)
+    poll(lambda: converged(net, range(6)), "healed ring converged")
+    poll(lambda: len(set(net.digests(range(6)).values())) == 1, "equal LSDB digests after healing")
+    assert poll(lambda: net.ping(0, 4), "ping n0 -> n4 after healing")
+
+
+def random_edges(n, extra, seed):
+    rnd = random.Random(seed)
+    edges = [(rnd.randrange(i), i) for i in range(1, n)]  # a random tree: connected
+    have = {tuple(sorted(e)) for e in edges}
+    while len(edges) < n - 1 + extra:
+        a, b = sorted(rnd.sample(range(n), 2))
+        if (a, b) not in have:
+            have.add((a, b))
+            edges.append((a, b))
+    return edges
+
+
+def t_random10(net):
+    for i in range(10):
+        net.start(i)
+    poll(lambda: converged(net, range(10)), "10-node graph converged")
+    net.put(0, "/svc/rand", "zero\n")
+    net.put(9, "/svc/rand9", "nine\n")
+    for k in range(1, 9):
+        assert poll(lambda: net.cat(k, "/svc/rand"), "n%d fetches from n0" % k) == "zero\n"
+        assert poll(lambda: net.cat(k, "/svc/rand9"), "n%d fetches from n9" % k) == "nine\n"
+    poll(lambda: len(set(net.digests(range(10)).values())) == 1, "equal LSDB digests")
+
+
+TESTS = {
+    "line5": (5, [(i, i + 1) for i in range(4)], t_line5),
+    "ring6": (6, [(i, (i + 1) % 6) for i in range(6)], t_ring6),
+    "partition6": (6, [(i, (i + 1) % 6) for i in range(6)], t_partition6),
+    "random10": (10, random_edges(10, 5, 4242), t_random10),
+}
+
+
+def main():
+    configure(sys.argv[1], sys.argv[2])
+    want = sys.argv[3:] or ["line5", "ring6", "partition6", "random10"]
+    if os.geteuid() != 0:
+        print("not ok 1 - topology tests need root (ip netns add); run as root")
+        print("# pass 0")
+        print("# fail 1")
+        return 1
+    for tool in ("ip", "curl"):
+        if not shutil.which(tool):
+            print("not ok 1 - %s not found" % tool)
+            print("# pass 0\n# fail 1")
+            return 1
+    passed = failed = 0
+    for num, t in enumerate(want, 1):
+        n, edges, fn = TESTS[t]
+        net = None
+        ok = False
+        try:
+            net = Net(n, edges)
+            t0 = time.monotonic()
+            fn(net)
+            net.close()
+            bad = net.sanitizer_errors()
+            assert not bad, "sanitizer reports in the logs of nodes %s" % bad
+            ok = True
+            print("ok %d - %s (%.1fs)" % (num, t, time.monotonic() - t0))
+        except Exception as e:  # noqa: BLE001 - a failed test, reported
+            print("not ok %d - %s: %s: %s" % (num, t, type(e).__name__, e))
+        finally:
+            if net:
+                net.close()
+                net.cleanup_dir(keep=not ok)
+        sys.stdout.flush()
+        passed += ok
+        failed += not ok
+    print("# pass %d" % passed)
+    print("# fail %d" % failed)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
