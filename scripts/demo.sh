@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # make demo: a local mesh of three dmscd nodes on loopback (A - B - C, joined
-# by UDP faces with static routes), a sample service published on C, and
-# requests from A flowing through B. Prints the admin URLs; with a terminal
-# it keeps the mesh up until Ctrl-C. No config files needed.
-# (Until the routing issue lands, routes between nodes are static.)
+# by UDP faces), no controller: each node knows only its neighbors, and the
+# routing module spreads node names and service prefixes. A sample service
+# registers on C; requests from A flow through B. Prints the admin URLs; with
+# a terminal it keeps the mesh up until Ctrl-C. No config files needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/release}
-DMSCD=$PWD/$B/src/daemon/dmscd
-DMSC=$PWD/$B/src/cli/dmsc
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+DMSCD=$B/src/daemon/dmscd
+DMSC=$B/src/cli/dmsc
 for x in "$DMSCD" "$DMSC"; do [ -x "$x" ] || { echo "demo: $x not built" >&2; exit 1; }; done
 
 T=$(mktemp -d /tmp/dmsc-demo.XXXXXX)
@@ -31,7 +32,7 @@ print(*[x.getsockname()[1] for x in s])
 PY
 )
 
-node() { # name udp-port admin-port routes-yaml
+node() { # name udp-port admin-port neighbors-yaml
   cat > "$T/$1.yaml" <<Y
 node: {name: /demo/node/$1}
 log: {level: warn}
@@ -40,17 +41,16 @@ listen:
   tcp: {enabled: false}
   unix: {path: $T/$1.sock}
 admin: {bind: 127.0.0.1, port: $3}
-routes:
-$4
+routing:
+  enabled: true
+  neighbors: [$4]
 Y
   "$DMSCD" --config "$T/$1.yaml" 2>"$T/$1.log" &
   pids+=($!)
 }
-node a "$UA" "$AA" "  - {prefix: /demo, face: udp4://127.0.0.1:$UB, cost: 10}"
-node b "$UB" "$AB" "  - {prefix: /demo/node/a, face: udp4://127.0.0.1:$UA, cost: 10}
-  - {prefix: /demo/node/c, face: udp4://127.0.0.1:$UC, cost: 10}
-  - {prefix: /demo/shop, face: udp4://127.0.0.1:$UC, cost: 10}"
-node c "$UC" "$AC" "  - {prefix: /demo/node, face: udp4://127.0.0.1:$UB, cost: 10}"
+node a "$UA" "$AA" "udp4://127.0.0.1:$UB"
+node b "$UB" "$AB" "udp4://127.0.0.1:$UA, udp4://127.0.0.1:$UC"
+node c "$UC" "$AC" "udp4://127.0.0.1:$UB"
 for n in a b c; do
   for _ in $(seq 100); do [ -S "$T/$n.sock" ] && break; sleep 0.05; done
   [ -S "$T/$n.sock" ] || { echo "demo: node $n did not start:" >&2; cat "$T/$n.log" >&2; exit 1; }
@@ -64,7 +64,14 @@ say "a sample service on node C: /demo/shop/catalog (a 1 MB object, cacheable 60
 head -c 1000000 /dev/urandom > "$T/catalog.bin"
 DMSC_FACE=unix://$T/c.sock "$DMSC" put /demo/shop/catalog "$T/catalog.bin" --freshness 60000 2>"$T/put.log" &
 pids+=($!)
-sleep 0.5
+
+say "waiting for the prefix to reach node A (link-state routing, no controller)"
+for _ in $(seq 200); do
+  "$DMSC" routes --admin 127.0.0.1:"$AA" 2>/dev/null | grep -q "/demo/shop/catalog" && break
+  sleep 0.05
+done
+"$DMSC" routes --admin 127.0.0.1:"$AA"
+"$DMSC" lsdb --admin 127.0.0.1:"$AA" 2>/dev/null | head -8 || true
 
 say "from node A: ping node C by name (two hops)"
 DMSC_FACE=unix://$T/a.sock "$DMSC" ping /demo/node/c -c 3 -i 200
