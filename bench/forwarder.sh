@@ -11,13 +11,21 @@
 # consumers use the transport of the row. dmsc-bench runs on one thread so
 # that dmscd keeps a core of its own on a 2-core machine; the "dmscd" column
 # is its CPU use during the run (100% = one core busy: the forwarder is the
-# bottleneck).
+# bottleneck). PIN=1 runs dmscd on CPU 0 and dmsc-bench on CPU 1, via and
+# direct alike: left to itself the scheduler sometimes puts the two
+# ping-ponging processes on one core (both then show ~50% CPU and the Unix
+# rate halves from one run to the next). Pinning steadies the Unix rows but
+# slows the UDP ones (loopback delivery runs on the sender's core), so it is
+# not the default.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build/release}
 case $B in /*) ;; *) B=$root/$B ;; esac
 DMSCD=$B/src/daemon/dmscd
 BENCH=$B/src/cli/dmsc-bench
+PIN=${PIN:-0}
+pin_d=() pin_b=()
+[ "$PIN" = 1 ] && pin_d=(taskset -c 0) pin_b=(taskset -c 1)
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-0.5}
 CONSUMERS=${CONSUMERS:-4}
@@ -36,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$DMSCD" -u "$T/dmscd.sock" --udp-port 0 --tcp-port 0 --admin-port 0 -n /bench/node -l info \
+"${pin_d[@]}" "$DMSCD" -u "$T/dmscd.sock" --udp-port 0 --tcp-port 0 --admin-port 0 -n /bench/node -l info \
   >"$T/dmscd.log" 2>&1 &
 dpid=$!
 for _ in $(seq 100); do grep -q 'event=started' "$T/dmscd.log" 2>/dev/null && break; sleep 0.05; done
@@ -55,7 +63,7 @@ common=(-q --duration "$DURATION" --warmup "$WARMUP" --consumers "$CONSUMERS" --
 # run LABEL args... -> prints "rate p50 p99 loss" (or "- - - -")
 run() {
   local line
-  line=$("$BENCH" "${common[@]}" "$@" 2>"$T/err" | grep '^BENCH' || true)
+  line=$("${pin_b[@]}" "$BENCH" "${common[@]}" "$@" 2>"$T/err" | grep '^BENCH' || true)
   if [ -z "$line" ]; then
     echo "- - - -"
     sed 's/^/    /' "$T/err" >&2
@@ -66,7 +74,7 @@ run() {
 }
 
 echo "dmsc-bench: dmscd (build $(basename "$B")) vs direct; $CONSUMERS consumers x window $WINDOW," \
-  "$PREFIXES prefixes, ${DURATION}s per run, $(nproc) CPUs"
+  "$PREFIXES prefixes, ${DURATION}s per run, $(nproc) CPUs, pinned=$PIN"
 echo "NFD: not packaged in Debian 12, so there is no NFD column; to compare, run"
 echo "     dmsc-bench --face unix:///run/nfd.sock (it registers with rib/register) on a host with NFD."
 printf '\n%-9s %-8s | %12s %8s %8s %7s | %12s %8s %8s | %9s | %s\n' transport payload \

@@ -5,6 +5,7 @@
  *   link.c        NDNLPv2 link service (rx decode, reassembly, tx encode, fragmentation)
  *   udp.c         UDP channel (one socket per family, recvmmsg) and unicast faces
  *   stream.c      stream faces (TCP, Unix): TLV framing, bounded send queue
+ *                 written with one writev per loop turn
  *   tcp.c unix.c  listeners and outgoing connects
  *   app.c         in-process app faces
  *   ring.c        bounded FIFO of variable-size entries (send and app queues)
@@ -135,6 +136,7 @@ struct dmsc__op {
 };
 
 typedef struct dmsc__udp_channel dmsc__udp_channel_t;
+typedef struct dmsc__stream_face dmsc__stream_face_t;
 
 struct dmsc_facetable {
     uv_loop_t *loop;
@@ -151,8 +153,14 @@ struct dmsc_facetable {
     size_t reasm_out_cap;
     uint8_t *stream_rxbuf; /* shared read buffer of stream faces */
     size_t stream_rxbuf_cap;
-    uv_idle_t defer;  /* runs ft->pending */
-    uv_timer_t sweep; /* UDP idle/keep-alive, reassembly expiry, queue trimming */
+    uv_idle_t defer; /* runs ft->pending */
+    /* write what faces queued: after the I/O callbacks of a loop turn (check)
+     * and, for sends from timers and deferred work, before the loop blocks
+     * in poll (prepare) */
+    uv_check_t flush;
+    uv_prepare_t flush_prep;
+    dmsc__stream_face_t *flush_head; /* stream faces with unwritten queued packets */
+    uv_timer_t sweep;                /* UDP idle/keep-alive, reassembly expiry, queue trimming */
     dmsc__face_t *pending, **pending_tail;
     dmsc__close_listener_t *on_close;
     size_t n_on_close;
@@ -183,6 +191,10 @@ dmsc__face_t *dmsc__face_get(dmsc_facetable_t *ft, dmsc_faceid_t id);
 void dmsc__listener_add(dmsc_facetable_t *ft, dmsc__listener_t *l);
 /* Count and (rate-limited) log a drop below the forwarder. id may be 0. */
 void dmsc__drop(dmsc_facetable_t *ft, dmsc_faceid_t id, int reason, int err, const char *where);
+/* Run dmsc__stream_flush before the loop next blocks:
+ * after this turn's I/O callbacks, or before polling if the send came from
+ * a timer or deferred work. */
+void dmsc__flush_schedule(dmsc_facetable_t *ft);
 /* Give one network packet to the forwarder. */
 void dmsc__deliver(dmsc__face_t *f, const dmsc_pkt_t *pkt, uint64_t now_ns);
 
@@ -202,7 +214,8 @@ void dmsc__udp_sweep(dmsc__face_t *f, uint64_t now_ms);
 bool dmsc__face_is_udp(const dmsc__face_t *f);
 
 /* ---- stream.c / tcp.c / unix.c ---- */
-typedef struct dmsc__stream_face dmsc__stream_face_t;
+/* Write what every stream face queued during this loop turn. */
+void dmsc__stream_flush(dmsc_facetable_t *ft);
 /* Allocate a stream face around an initialised handle type (UV_TCP / UV_NAMED_PIPE). */
 dmsc__stream_face_t *dmsc__stream_new(dmsc_facetable_t *ft, const dmsc__transport_ops_t *ops);
 uv_stream_t *dmsc__stream_handle(dmsc__stream_face_t *sf);

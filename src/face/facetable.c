@@ -75,6 +75,30 @@ void dmsc__face_schedule(dmsc__face_t *f)
     uv_idle_start(&ft->defer, on_defer);
 }
 
+static void flush_now(dmsc_facetable_t *ft)
+{
+    uv_check_stop(&ft->flush);
+    uv_prepare_stop(&ft->flush_prep);
+    dmsc__stream_flush(ft);
+}
+
+static void on_flush(uv_check_t *h)
+{
+    flush_now(h->data);
+}
+
+static void on_flush_prep(uv_prepare_t *h)
+{
+    flush_now(h->data);
+}
+
+void dmsc__flush_schedule(dmsc_facetable_t *ft)
+{
+    if (ft->shutting_down) return;
+    uv_check_start(&ft->flush, on_flush); /* no-op if active */
+    uv_prepare_start(&ft->flush_prep, on_flush_prep);
+}
+
 static void on_sweep(uv_timer_t *t)
 {
     dmsc_facetable_t *ft = t->data;
@@ -126,6 +150,10 @@ int dmsc_facetable_new(dmsc_facetable_t **out, uv_loop_t *loop, const dmsc_facet
 
     uv_idle_init(loop, &ft->defer);
     ft->defer.data = ft;
+    uv_check_init(loop, &ft->flush);
+    ft->flush.data = ft;
+    uv_prepare_init(loop, &ft->flush_prep);
+    ft->flush_prep.data = ft;
     uv_timer_init(loop, &ft->sweep);
     ft->sweep.data = ft;
     uv_timer_start(&ft->sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
@@ -237,6 +265,10 @@ void dmsc_facetable_shutdown(dmsc_facetable_t *ft)
     ft->udp4 = ft->udp6 = NULL;
     uv_idle_stop(&ft->defer);
     uv_close((uv_handle_t *)&ft->defer, on_handle_closed);
+    uv_check_stop(&ft->flush);
+    uv_close((uv_handle_t *)&ft->flush, on_handle_closed);
+    uv_prepare_stop(&ft->flush_prep);
+    uv_close((uv_handle_t *)&ft->flush_prep, on_handle_closed);
     uv_timer_stop(&ft->sweep);
     uv_close((uv_handle_t *)&ft->sweep, on_handle_closed);
 }

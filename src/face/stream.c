@@ -9,10 +9,15 @@
  * read then goes straight into that buffer. A TLV-TYPE 0 or a TLV-LENGTH
  * above max_packet means the framing is lost: the face is closed.
  *
- * Send: uv_try_write of the LP header and the packet as two buffers; what
- * the kernel does not take is copied into a ring of send_queue_max bytes and
- * written with uv_write as the socket drains. A packet that does not fit the
- * queue is dropped (counted): a slow peer costs at most send_queue_max.
+ * Send: the LP header and the packet are copied into the face's send ring
+ * (bounded by send_queue_max) and the face goes on the table's flush list;
+ * at the end of the loop turn (the ft->flush check handle) every listed face
+ * writes its whole queue with one writev (uv_try_write of up to FLUSH_IOV
+ * entries), so a read that carried 50 Interests costs one write to the
+ * producer instead of 50. A queue that reaches FLUSH_EARLY bytes is written
+ * at once. What the kernel does not take stays in the ring and is written
+ * with uv_write as the socket drains. A packet that does not fit the queue is
+ * dropped (counted): a slow peer costs at most send_queue_max.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,8 @@
 
 #define RX_SLACK 4096
 #define WRITE_BATCH 4 /* uv_write copies up to 4 buffers without allocating */
+#define FLUSH_IOV 128 /* ring entries per writev */
+#define FLUSH_EARLY (64 * 1024)
 
 struct dmsc__stream_face {
     dmsc__face_t base; /* first */
@@ -38,9 +45,12 @@ struct dmsc__stream_face {
     size_t rx_len, rx_cap;
     /* send */
     dmsc__ring_t txq;
+    size_t head_off; /* bytes of the head entry already written */
     uv_write_t wreq;
-    uint32_t wcount;
+    size_t wbytes; /* bytes in the uv_write in flight */
     bool writing;
+    bool in_flush; /* on ft->flush_head */
+    dmsc__stream_face_t *flush_next;
     /* outgoing connect */
     uv_connect_t creq;
     uv_timer_t ctimer;
@@ -111,9 +121,17 @@ static void close_handles(dmsc__stream_face_t *sf)
     if (sf->open_handles == 0) stream_free(sf);
 }
 
+static void flush(dmsc__stream_face_t *sf);
+static void flush_unlink(dmsc__stream_face_t *sf);
+
 static void stream_close(dmsc__face_t *f)
 {
     dmsc__stream_face_t *sf = (dmsc__stream_face_t *)f;
+    /* what this turn queued goes out now, as it did when sends were
+     * immediate (best effort: the handle closes right after); a closing
+     * face is never put on the flush list again (sends need it up) */
+    if (sf->in_flush) flush_unlink(sf);
+    if (sf->reading && !sf->writing && sf->txq.count) flush(sf);
     close_handles(sf);
 }
 
@@ -226,7 +244,121 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* ---- send ---- */
 
-static void start_write(dmsc__stream_face_t *sf);
+static void flush_link(dmsc__stream_face_t *sf)
+{
+    dmsc_facetable_t *ft = sf->base.ft;
+    if (sf->in_flush || ft->shutting_down) return;
+    dmsc__flush_schedule(ft);
+    sf->in_flush = true;
+    sf->flush_next = ft->flush_head;
+    ft->flush_head = sf;
+}
+
+static void flush_unlink(dmsc__stream_face_t *sf)
+{
+    dmsc_facetable_t *ft = sf->base.ft;
+    for (dmsc__stream_face_t **pp = &ft->flush_head; *pp; pp = &(*pp)->flush_next)
+        if (*pp == sf) {
+            *pp = sf->flush_next;
+            break;
+        }
+    sf->in_flush = false;
+    sf->flush_next = NULL;
+}
+
+/* Buffers for the queued bytes from the head (the head entry less what was
+ * already written), at most max; *total their length. */
+static unsigned tx_bufs(dmsc__stream_face_t *sf, uv_buf_t *bufs, unsigned max, size_t *total)
+{
+    size_t pos = (size_t)-1, n;
+    uint32_t k = 0;
+    unsigned i = 0;
+    uint8_t *p;
+    *total = 0;
+    while (i < max && (p = dmsc__ring_iter(&sf->txq, &pos, &k, &n)) != NULL) {
+        if (i == 0) {
+            p += sf->head_off;
+            n -= sf->head_off;
+        }
+        bufs[i++] = uv_buf_init((char *)p, (unsigned)n);
+        *total += n;
+    }
+    return i;
+}
+
+/* w bytes from the head were written: pop the entries they complete. */
+static void tx_consumed(dmsc__stream_face_t *sf, size_t w)
+{
+    size_t n;
+    while (w > 0 && dmsc__ring_peek(&sf->txq, &n)) {
+        size_t left = n - sf->head_off;
+        if (w < left) {
+            sf->head_off += w;
+            return;
+        }
+        w -= left;
+        sf->head_off = 0;
+        dmsc__ring_pop(&sf->txq);
+    }
+}
+
+static void on_write(uv_write_t *req, int status);
+
+/* The kernel is full: write the head of the queue with uv_write (libuv
+ * waits for the socket to drain). */
+static void start_write(dmsc__stream_face_t *sf)
+{
+    uv_buf_t bufs[WRITE_BATCH];
+    size_t total;
+    unsigned i = tx_bufs(sf, bufs, WRITE_BATCH, &total);
+    if (i == 0) return;
+    sf->wreq.data = sf;
+    int rc = uv_write(&sf->wreq, &sf->h.stream, bufs, i, on_write);
+    if (rc) {
+        dmsc__face_fail(&sf->base, uv_err_name(rc));
+        return;
+    }
+    sf->wbytes = total;
+    sf->writing = true;
+    if (sf->txq.bytes > sf->base.lc.out_queue_hiwat) sf->base.lc.out_queue_hiwat = sf->txq.bytes;
+}
+
+/* Write as much of the queue as the socket takes now (one writev per
+ * FLUSH_IOV entries); the rest goes through start_write. Not while a
+ * uv_write is in flight (it would reorder bytes). */
+static void flush(dmsc__stream_face_t *sf)
+{
+    uv_buf_t bufs[FLUSH_IOV];
+    while (sf->txq.count && !sf->writing) {
+        size_t total;
+        unsigned nb = tx_bufs(sf, bufs, FLUSH_IOV, &total);
+        int w = uv_try_write(&sf->h.stream, bufs, nb);
+        if (w == UV_EAGAIN || w == UV_ENOSYS) {
+            w = 0;
+        } else if (w < 0) {
+            dmsc__face_fail(&sf->base, uv_err_name(w));
+            return;
+        }
+        tx_consumed(sf, (size_t)w);
+        if ((size_t)w < total) {
+            start_write(sf);
+            return;
+        }
+    }
+}
+
+void dmsc__stream_flush(dmsc_facetable_t *ft)
+{
+    dmsc__stream_face_t *list = ft->flush_head;
+    ft->flush_head = NULL;
+    while (list) {
+        dmsc__stream_face_t *sf = list;
+        list = sf->flush_next;
+        sf->flush_next = NULL;
+        sf->in_flush = false;
+        if (sf->base.state == DMSC__FACE_UP && !sf->writing) flush(sf);
+    }
+}
 
 static void on_write(uv_write_t *req, int status)
 {
@@ -238,33 +370,12 @@ static void on_write(uv_write_t *req, int status)
         dmsc__face_destroy(f, uv_err_name(status));
         return;
     }
-    for (uint32_t i = 0; i < sf->wcount; i++)
-        dmsc__ring_pop(&sf->txq);
-    sf->wcount = 0;
-    if (sf->txq.count) start_write(sf);
+    tx_consumed(sf, sf->wbytes);
+    sf->wbytes = 0;
+    flush(sf);
 }
 
-static void start_write(dmsc__stream_face_t *sf)
-{
-    uv_buf_t bufs[WRITE_BATCH];
-    size_t pos = (size_t)-1, n;
-    uint32_t k = 0, i = 0;
-    void *p;
-    while (i < WRITE_BATCH && (p = dmsc__ring_iter(&sf->txq, &pos, &k, &n)) != NULL)
-        bufs[i++] = uv_buf_init(p, (unsigned)n);
-    if (i == 0) return;
-    sf->wreq.data = sf;
-    int rc = uv_write(&sf->wreq, &sf->h.stream, bufs, i, on_write);
-    if (rc) {
-        dmsc__face_fail(&sf->base, uv_err_name(rc));
-        return;
-    }
-    sf->wcount = i;
-    sf->writing = true;
-}
-
-static int enqueue(dmsc__stream_face_t *sf, const struct iovec *iov, int iovcnt, size_t skip,
-                   size_t len)
+static int enqueue(dmsc__stream_face_t *sf, const struct iovec *iov, int iovcnt, size_t len)
 {
     dmsc_facetable_t *ft = sf->base.ft;
     if (!sf->txq.buf) {
@@ -272,21 +383,12 @@ static int enqueue(dmsc__stream_face_t *sf, const struct iovec *iov, int iovcnt,
             ft->cfg.send_queue_max + ft->cfg.send_queue_max / 4 + 2 * (ft->cfg.max_packet + 64);
         if (dmsc__ring_alloc(&sf->txq, cap)) return DMSC_ENOMEM;
     }
-    uint8_t *dst = dmsc__ring_push(&sf->txq, len - skip);
+    uint8_t *dst = dmsc__ring_push(&sf->txq, len);
     if (!dst) return DMSC_ENOBUFS;
     for (int i = 0; i < iovcnt; i++) {
-        size_t l = iov[i].iov_len;
-        const uint8_t *src = iov[i].iov_base;
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        memcpy(dst, src + skip, l - skip);
-        dst += l - skip;
-        skip = 0;
+        memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+        dst += iov[i].iov_len;
     }
-    if (sf->txq.bytes > sf->base.lc.out_queue_hiwat) sf->base.lc.out_queue_hiwat = sf->txq.bytes;
-    if (!sf->writing) start_write(sf);
     return 0;
 }
 
@@ -294,24 +396,21 @@ static int stream_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, siz
 {
     dmsc__stream_face_t *sf = (dmsc__stream_face_t *)f;
     if (!sf->reading) return DMSC_EINVAL; /* not connected yet */
-    if (!sf->writing && sf->txq.count == 0) {
-        uv_buf_t b[2];
-        int n = iovcnt < 2 ? iovcnt : 2;
-        for (int i = 0; i < n; i++)
-            b[i] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
-        int w = uv_try_write(&sf->h.stream, b, (unsigned)n);
-        if (w == (int)len) return 0;
-        if (w == UV_EAGAIN || w == UV_ENOSYS)
-            w = 0;
-        else if (w < 0) {
-            dmsc__face_fail(f, uv_err_name(w));
-            return DMSC_EINVAL;
-        }
-        /* the rest must go out in order, whatever the queue holds */
-        return enqueue(sf, iov, n, (size_t)w, len);
+    size_t qmax = f->ft->cfg.send_queue_max;
+    /* the first packet of an empty queue always fits (the ring has room
+     * for two packets beyond send_queue_max) */
+    if (sf->txq.count && sf->txq.bytes + len > qmax) return DMSC_ENOBUFS;
+    int rc = enqueue(sf, iov, iovcnt, len);
+    if (rc) return rc;
+    if (sf->writing) {
+        if (sf->txq.bytes > f->lc.out_queue_hiwat) f->lc.out_queue_hiwat = sf->txq.bytes;
+        return 0;
     }
-    if (sf->txq.bytes + len > f->ft->cfg.send_queue_max) return DMSC_ENOBUFS;
-    return enqueue(sf, iov, iovcnt, 0, len);
+    if (sf->txq.bytes >= FLUSH_EARLY || sf->txq.bytes >= qmax / 2)
+        flush(sf);
+    else
+        flush_link(sf);
+    return 0;
 }
 
 static void stream_stats(const dmsc__face_t *f, dmsc_face_link_counters_t *out)

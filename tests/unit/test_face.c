@@ -94,8 +94,7 @@ void dmsc_fw_receive(dmsc_fw_t *fw, dmsc_faceid_t face, const dmsc_pkt_t *pkt, u
         assert_true(pkt->len <= sizeof r->wire);
         memcpy(r->wire, pkt->wire, pkt->len);
         r->pkt.wire = r->wire;
-        if (pkt->pit_token.n)
-            memcpy(r->tok, pkt->pit_token.p, pkt->pit_token.n);
+        if (pkt->pit_token.n) memcpy(r->tok, pkt->pit_token.p, pkt->pit_token.n);
         r->pkt.pit_token = dmsc_slice(r->tok, pkt->pit_token.n);
     }
     if (fw->on_rx) fw->on_rx(fw->on_rx_arg);
@@ -883,6 +882,51 @@ static bool created_done(void *arg)
     return created_status != 1;
 }
 
+/* Stream sends are batched per loop turn: nothing reaches the socket until
+ * the loop runs its flush, then every packet arrives whole and in order. */
+static void test_send_batched_per_turn(void **state)
+{
+    env_t e;
+    env_init(&e, NULL);
+    enum { N = 40 };
+    static uint8_t data[N][200];
+    size_t dl = 0;
+    for (int i = 0; i < N; i++)
+        dl = make_data(data[i], 200, (uint8_t)i);
+
+    /* unix stream face */
+    char path[108];
+    tmp_sock(path, sizeof path);
+    assert_int_equal(dmsc_facetable_listen_unix(e.ft, path, 0600), 0);
+    int fd = unix_client(path);
+    uint8_t in[256];
+    size_t il = make_interest(in, "q");
+    assert_int_equal(write(fd, in, il), (ssize_t)il);
+    run_rx(&e, 1);
+    dmsc_faceid_t sid = g_fw.rx[0].face;
+    for (int i = 0; i < N; i++) {
+        dmsc_pkt_t out = {.kind = DMSC_PKT_DATA, .wire = data[i], .len = dl};
+        assert_int_equal(e.io.send(e.io.ctx, sid, &out), 0);
+    }
+    static uint8_t buf[N * 200 + 1];
+    assert_int_equal(recv(fd, buf, sizeof buf, MSG_DONTWAIT), -1); /* not yet written */
+    uv_run(&e.loop, UV_RUN_NOWAIT);
+    size_t have = 0;
+    for (int spins = 0; spins < 400 && have < N * dl; spins++) {
+        ssize_t n = recv_wait(fd, buf + have, sizeof buf - have, NULL);
+        if (n > 0) have += (size_t)n;
+    }
+    assert_int_equal(have, N * dl);
+    for (int i = 0; i < N; i++)
+        assert_memory_equal(buf + i * dl, data[i], dl);
+    dmsc_face_link_counters_t lc;
+    assert_int_equal(dmsc_facetable_link_counters(e.ft, sid, &lc), 0);
+    assert_int_equal(lc.out_lp_packets, N);
+    assert_int_equal(lc.out_queue_bytes, 0);
+    close(fd);
+    env_free(&e);
+}
+
 static void test_tcp_scope_and_connect(void **state)
 {
     env_t e;
@@ -1051,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_udp_dual_stack),
         cmocka_unit_test(test_unix_framing),
         cmocka_unit_test(test_stream_send_queue_bound),
+        cmocka_unit_test(test_send_batched_per_turn),
         cmocka_unit_test(test_tcp_scope_and_connect),
         cmocka_unit_test(test_app_face),
     };
