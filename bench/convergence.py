@@ -7,7 +7,9 @@
     Data (new name each run, so no cache helps);
   failure: a ring of N nodes, consumer n2, producer n0; time from killing
     n1 (SIGKILL, the middle of the shortest path) until `dmsc ping` from n2
-    to n0 is answered around the ring (n1 restarts between runs).
+    to n0 is answered around the ring (n1 restarts between runs);
+  control traffic: after the line converges, the bytes/s each node sends on
+    its neighbor faces over 5 s with no data (hellos, refreshes, acks).
 
 Times include the polling step (about 20-40 ms: a dmsc process per probe).
 With the defaults (hello 200 ms, 4 misses) a failure is detected in 0.6-1 s.
@@ -35,12 +37,34 @@ def until(fn, limit=60.0):
     return time.monotonic() - t0
 
 
+def net_out_bytes(net, i):
+    """Bytes sent by node i on its non-local (neighbor) faces."""
+    faces = net.admin(i, "/faces") or {"faces": []}
+    return sum(f["counters"]["out_bytes"] for f in faces["faces"] if f["scope"] == "non-local")
+
+
+def control_traffic(net, n, secs=5.0):
+    """Steady-state routing traffic with no data flowing: mean bytes/s sent
+    per node (hellos, LSA refreshes, acks), and the busiest node."""
+    b0 = [net_out_bytes(net, i) for i in range(n)]
+    t0 = time.monotonic()
+    time.sleep(secs)
+    b1 = [net_out_bytes(net, i) for i in range(n)]
+    dt = time.monotonic() - t0
+    rates = [(b1[i] - b0[i]) / dt for i in range(n)]
+    return sum(rates) / n, max(rates)
+
+
+CONTROL = {}
+
+
 def bench_register(n, runs):
     net = topo.Net(n, [(i, i + 1) for i in range(n - 1)])
     try:
         for i in range(n):
             net.start(i)
         topo.poll(lambda: topo.converged(net, range(n)), "line converged")
+        CONTROL[n] = control_traffic(net, n)
         out = []
         for r in range(runs):
             name = "/bench/reg/%d" % r
@@ -106,6 +130,11 @@ def main():
         print("%-6d  %8s %8s %9s  %8s %8s %9s" % (n, ms(pct(a, 50)), ms(pct(a, 99)), ms(max(a)),
                                                  ms(pct(b, 50)), ms(pct(b, 99)), ms(max(b))))
         sys.stdout.flush()
+    print("\nsteady-state routing traffic (line topology, no data; bytes/s sent on neighbor faces)")
+    print("%-6s  %14s  %14s" % ("nodes", "mean per node", "busiest node"))
+    for n in sizes:
+        if n in CONTROL:
+            print("%-6d  %14.0f  %14.0f" % (n, CONTROL[n][0], CONTROL[n][1]))
     return 0
 
 
