@@ -16,6 +16,7 @@ PKGS=(
   libyaml-dev                                   # dmscd config file
   libcmocka-dev                                 # unit tests
   clang-format                                  # make format
+  curl                                          # topology tests read the admin API
   iproute2 nftables                             # tests/topo: ip netns and veth; packet loss (nft)
 )
 
