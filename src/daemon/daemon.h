@@ -49,9 +49,9 @@ void dmsc_statics_free(dmsc_statics_t *s);
 /* ---- routing (routing.c) ----
  * Runs the link-state routing core (route/router.h) in the daemon: node
  * identity in routing.state_dir, an app face for /localhop/dmsc/route,
- * faces to routing.neighbors (permanent, re-created every second while
- * down), computed routes in the RIB (origin NLSR, CHILD_INHERIT), and
- * advertisement of the node name and of the prefixes applications register
+ * faces to routing.neighbors and to the neighbors routing.discovery finds
+ * (permanent, re-created every second while down), computed routes in the RIB (origin NLSR,
+ * CHILD_INHERIT), and advertisement of the node name and of the prefixes applications register
  * (origin app or client) on local faces. docs/routing.md section 11. */
 typedef struct dmsc_routing dmsc_routing_t;
 struct dmsc_admin;
@@ -71,5 +71,30 @@ int dmsc_routing_attach_admin(dmsc_routing_t *r, struct dmsc_admin *a);
  * table and the RIB are freed (their callbacks point here). NULL ignored. */
 void dmsc_routing_stop(dmsc_routing_t *r);
 void dmsc_routing_free(dmsc_routing_t *r);
+/* Add a neighbor face URI at run time (discovery), handled like a configured
+ * one. 0 (added), 1 (already a neighbor), DMSC_ENOBUFS (64 added already),
+ * DMSC_EINVAL (stopping). */
+int dmsc_routing_add_neighbor(dmsc_routing_t *r, const char *uri);
+
+/* ---- neighbor discovery (discovery.c) ----
+ * routing.discovery: announces the node on every (configured or
+ * multicast-capable) interface by UDP multicast and reports each other
+ * node heard, once, as udp4://<address>:<its listen.udp port>.
+ * docs/routing.md "Discovery". */
+typedef struct dmsc_discovery dmsc_discovery_t;
+/* Returns 0 (new neighbor), 1 (already known) or a negative error. */
+typedef int (*dmsc_discovery_found_cb)(void *arg, const char *uri);
+typedef struct {
+    uint64_t tx, tx_errors, rx, malformed, self, discovered, capped, rate_limited;
+} dmsc_discovery_counters_t;
+
+/* 0, DMSC_EINVAL (listen.udp off, bad node name), DMSC_ENOMEM. Interfaces
+ * that fail to open are logged and skipped. */
+int dmsc_discovery_new(dmsc_discovery_t **out, uv_loop_t *loop, const dmsc_config_t *c,
+                       const dmsc_name_t *node, dmsc_discovery_found_cb found, void *arg);
+const dmsc_discovery_counters_t *dmsc_discovery_counters(const dmsc_discovery_t *d);
+/* Close the sockets and the timer; free after the loop has run. NULL ok. */
+void dmsc_discovery_stop(dmsc_discovery_t *d);
+void dmsc_discovery_free(dmsc_discovery_t *d);
 
 #endif

@@ -30,6 +30,7 @@
 #define LOGM "routing"
 #define RETRY_MS 1000
 #define URI_MAX 4096
+#define DISCOVERED_MAX 64
 
 typedef struct {
     struct dmsc_routing *r;
@@ -58,7 +59,9 @@ struct dmsc_routing {
     char state_dir[PATH_MAX];
     dmsc_faceid_t face; /* our app face */
     nbr_t *nbrs;
-    size_t n_nbrs;
+    size_t n_nbrs, cap_nbrs; /* configured first, then discovered */
+    size_t n_discovered;
+    dmsc_discovery_t *disc; /* routing.discovery, NULL when off */
     pending_t *pending, **pending_tail;
     uv_timer_t timer; /* router deadline */
     uv_timer_t retry; /* neighbor face re-creation */
@@ -266,6 +269,27 @@ static void on_face_created(void *arg, int status, dmsc_faceid_t id)
     arm(r);
 }
 
+static int on_discovered(void *arg, const char *uri)
+{
+    return dmsc_routing_add_neighbor(arg, uri);
+}
+
+int dmsc_routing_add_neighbor(dmsc_routing_t *r, const char *uri)
+{
+    if (r->stopping) return DMSC_EINVAL;
+    for (size_t i = 0; i < r->n_nbrs; i++)
+        if (!strcmp(r->nbrs[i].uri, uri)) return 1;
+    if (r->n_nbrs >= r->cap_nbrs || r->n_discovered >= DISCOVERED_MAX) return DMSC_ENOBUFS;
+    if (strlen(uri) >= DMSC_FACE_URI_MAX) return DMSC_EINVAL;
+    nbr_t *n = &r->nbrs[r->n_nbrs++];
+    r->n_discovered++;
+    memset(n, 0, sizeof *n);
+    n->r = r;
+    snprintf(n->uri, sizeof n->uri, "%s", uri);
+    create_neighbor(r, n);
+    return 0;
+}
+
 static void on_retry(uv_timer_t *t)
 {
     dmsc_routing_t *r = t->data;
@@ -440,6 +464,16 @@ static int view_routing(void *arg, const dmsc_admin_req_t *req, json_t **body)
     *body = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "node", name_json(&r->name.name),
                       "state_dir", r->state_dir, "status", status, "neighbors", nb, "lsas", ls,
                       "routes", rs, "counters", ctr);
+    if (*body && r->disc) { /* only with routing.discovery on */
+        const dmsc_discovery_counters_t *d = dmsc_discovery_counters(r->disc);
+        json_object_set_new(*body, "discovery",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "tx", (json_int_t)d->tx,
+                                      "tx_errors", (json_int_t)d->tx_errors, "rx",
+                                      (json_int_t)d->rx, "malformed", (json_int_t)d->malformed,
+                                      "self", (json_int_t)d->self, "discovered",
+                                      (json_int_t)d->discovered, "capped", (json_int_t)d->capped,
+                                      "rate_limited", (json_int_t)d->rate_limited));
+    }
     return *body ? 200 : 500;
 }
 
@@ -494,7 +528,8 @@ static void metrics(void *arg, dmsc_metrics_t *m)
 bool dmsc_routing_wanted(const dmsc_config_t *c)
 {
     return c->routing.enabled == DMSC_ROUTING_ON ||
-           (c->routing.enabled == DMSC_ROUTING_AUTO && c->routing.n_neighbors > 0);
+           (c->routing.enabled == DMSC_ROUTING_AUTO &&
+            (c->routing.n_neighbors > 0 || c->routing.discovery.enabled));
 }
 
 int dmsc_routing_new(dmsc_routing_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib_t *rib,
@@ -572,8 +607,11 @@ int dmsc_routing_new(dmsc_routing_t **out, uv_loop_t *loop, dmsc_facetable_t *ft
      * registered yet (the ping responder's <node>/ping is covered by the
      * node name) */
 
-    if (c->routing.n_neighbors) {
-        r->nbrs = calloc(c->routing.n_neighbors, sizeof *r->nbrs);
+    /* discovered neighbors are appended (the array never moves: the face
+     * creation callbacks hold pointers into it) */
+    r->cap_nbrs = c->routing.n_neighbors + (c->routing.discovery.enabled ? DISCOVERED_MAX : 0);
+    if (r->cap_nbrs) {
+        r->nbrs = calloc(r->cap_nbrs, sizeof *r->nbrs);
         if (!r->nbrs) return DMSC_ENOMEM;
         r->n_nbrs = c->routing.n_neighbors;
         for (size_t i = 0; i < r->n_nbrs; i++) {
@@ -581,6 +619,9 @@ int dmsc_routing_new(dmsc_routing_t **out, uv_loop_t *loop, dmsc_facetable_t *ft
             snprintf(r->nbrs[i].uri, sizeof r->nbrs[i].uri, "%s", c->routing.neighbors[i]);
         }
     }
+    if (c->routing.discovery.enabled &&
+        (rc = dmsc_discovery_new(&r->disc, loop, c, &r->name.name, on_discovered, r)))
+        DMSC_LOGW(LOGM, "event=start step=discovery result=%s", dmsc_errname(rc));
     uv_timer_start(&r->retry, on_retry, 0, RETRY_MS);
     dmsc_router_run_timers(r->rt, now);
     arm(r);
@@ -609,6 +650,7 @@ void dmsc_routing_stop(dmsc_routing_t *r)
 {
     if (!r || r->stopping) return;
     r->stopping = true;
+    dmsc_discovery_stop(r->disc);
     dmsc_rib_set_observer(r->rib, NULL, NULL);
     uv_timer_stop(&r->timer);
     uv_timer_stop(&r->retry);
@@ -628,6 +670,7 @@ void dmsc_routing_free(dmsc_routing_t *r)
     }
     dmsc_router_free(r->rt);
     dmsc_key_free(r->key);
+    dmsc_discovery_free(r->disc);
     free(r->nbrs);
     free(r);
 }

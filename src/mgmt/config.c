@@ -61,6 +61,11 @@ void dmsc_config_default(dmsc_config_t *c)
     c->routing.hello_interval_ms = 200;
     c->routing.dead_misses = 4;
     c->routing.adopt = true;
+    c->routing.discovery.enabled = false;
+    strcpy(c->routing.discovery.group, "224.0.23.170");
+    c->routing.discovery.port = 56363;
+    c->routing.discovery.interval_ms = 1000;
+    c->routing.discovery.n_interfaces = 0;
 }
 
 void dmsc_config_free(dmsc_config_t *c)
@@ -597,6 +602,49 @@ static int get_uri_list(ctx_t *x, yaml_node_t *n, char (**out)[DMSC_FACE_URI_MAX
     return 0;
 }
 
+static int discovery_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_t *c = obj;
+    if (!strcmp(key, "enabled")) return get_bool(x, v, &c->routing.discovery.enabled);
+    if (!strcmp(key, "group")) {
+        const char *s = scalar(v);
+        struct in_addr a;
+        if (!s || inet_pton(AF_INET, s, &a) != 1 || (ntohl(a.s_addr) >> 28) != 0xe)
+            return fail(x, v, "expected an IPv4 multicast address (224.0.0.0/4)");
+        return get_str(x, v, c->routing.discovery.group, sizeof c->routing.discovery.group);
+    }
+    if (!strcmp(key, "port")) {
+        uint64_t p;
+        int rc = get_uint(x, v, 1, 65535, &p);
+        if (!rc) c->routing.discovery.port = (uint16_t)p;
+        return rc;
+    }
+    if (!strcmp(key, "interval"))
+        return get_duration_ms(x, v, 100, 60000, &c->routing.discovery.interval_ms);
+    if (!strcmp(key, "interfaces")) {
+        if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0) {
+            c->routing.discovery.n_interfaces = 0;
+            return 0;
+        }
+        if (v->type != YAML_SEQUENCE_NODE) return fail(x, v, "expected a list of interface names");
+        size_t len = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (len > DMSC_CONFIG_MAX_IFACES)
+            return fail(x, v, "more than %d entries", DMSC_CONFIG_MAX_IFACES);
+        char tmp[DMSC_CONFIG_MAX_IFACES][16];
+        for (size_t i = 0; i < len; i++) {
+            yaml_node_t *item = yaml_document_get_node(x->doc, v->data.sequence.items.start[i]);
+            const char *s = scalar(item);
+            if (!s || !s[0]) return fail(x, item, "expected an interface name");
+            int rc = get_str(x, item, tmp[i], sizeof tmp[i]);
+            if (rc) return rc;
+        }
+        memcpy(c->routing.discovery.interfaces, tmp, sizeof tmp);
+        c->routing.discovery.n_interfaces = len;
+        return 0;
+    }
+    return 1;
+}
+
 static int routing_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
 {
     dmsc_config_t *c = obj;
@@ -631,6 +679,7 @@ static int routing_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
         return rc;
     }
     if (!strcmp(key, "adopt")) return get_bool(x, v, &c->routing.adopt);
+    if (!strcmp(key, "discovery")) return walk_map(x, v, obj, discovery_pair);
     if (!strcmp(key, "neighbors")) {
         char(*arr)[DMSC_FACE_URI_MAX];
         size_t n;

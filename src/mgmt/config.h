@@ -30,6 +30,7 @@
 #define DMSC_CONFIG_MAX_ROUTES 4096
 #define DMSC_CONFIG_MAX_FACES 1024
 #define DMSC_CONFIG_MAX_NEIGHBORS 256
+#define DMSC_CONFIG_MAX_IFACES 16
 
 /* routing.enabled */
 enum {
@@ -95,6 +96,15 @@ typedef struct {
         bool adopt;                           /* accept hellos from unconfigured neighbors */
         char (*neighbors)[DMSC_FACE_URI_MAX]; /* face URIs (heap, owned) */
         size_t n_neighbors;
+        /* routing.discovery: find neighbors on the LAN by UDP multicast */
+        struct {
+            bool enabled;                                /* false */
+            char group[DMSC_CONFIG_ADDR_MAX];            /* IPv4 multicast, 224.0.23.170 */
+            uint16_t port;                               /* 56363 */
+            uint64_t interval_ms;                        /* 1000 */
+            char interfaces[DMSC_CONFIG_MAX_IFACES][16]; /* empty = all multicast-capable */
+            size_t n_interfaces;
+        } discovery;
     } routing;
 
     char source[4096]; /* file the config was loaded from; "" = embedded defaults */

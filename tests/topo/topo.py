@@ -9,6 +9,7 @@ namespaces created here; everything is removed at exit.
 
   topo.py DMSCD DMSC [test ...]     tests: line5 ring6 partition6 random10
                                     anycast10 lossy5 (loss injected with nft)
+                                    discovery3 (multicast discovery on a bridge)
 Prints "ok N - name" / "not ok N - name" and "# pass N" / "# fail N".
 """
 import json
@@ -63,6 +64,7 @@ class Net:
         self.addr = {}  # (i, j) -> address of j on the link i-j
         self.created = []
         self.extra_cfg = ""  # appended to every node's config (set before start)
+        self.discovery = False  # no neighbors configured: found by multicast (make_lan)
         try:
             for ns in self.ns:
                 sh("ip", "netns", "add", ns)
@@ -81,6 +83,24 @@ class Net:
         except Exception:
             self.close()
             raise
+
+    def make_lan(self):
+        """one multi-access LAN 10.202.0.0/24: a bridge in a namespace of its own,
+        a veth from every node to it; the nodes find each other by discovery"""
+        br_ns = "dmsc%s-br" % RID
+        sh("ip", "netns", "add", br_ns)
+        self.created.append(br_ns)
+        sh("ip", "-n", br_ns, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0")
+        sh("ip", "-n", br_ns, "link", "set", "br0", "up")
+        for i in range(self.n):
+            a, b = "t%sL%d" % (RID, i), "b%sL%d" % (RID, i)
+            sh("ip", "link", "add", a, "netns", self.ns[i], "type", "veth", "peer", "name", b,
+               "netns", br_ns)
+            sh("ip", "-n", br_ns, "link", "set", b, "master", "br0")
+            sh("ip", "-n", br_ns, "link", "set", b, "up")
+            sh("ip", "-n", self.ns[i], "addr", "add", "10.202.0.%d/24" % (i + 1), "dev", a)
+            sh("ip", "-n", self.ns[i], "link", "set", a, "up")
+        self.discovery = True
 
     def link_dev(self, i, j):
         for k, (a, b) in enumerate(self.edges):
@@ -132,7 +152,10 @@ class Net:
             f.write("  unix: {path: %s}\n" % self.sock(i))
             f.write("admin: {bind: 127.0.0.1, port: 7380}\n")
             f.write("routing:\n  enabled: true\n  state_dir: %s/n%d.state\n" % (self.dir, i))
-            f.write("  neighbors: [%s]\n" % ", ".join("udp4://%s:6363" % a for a in nbrs))
+            if self.discovery:
+                f.write("  discovery: {enabled: true}\n")
+            else:
+                f.write("  neighbors: [%s]\n" % ", ".join("udp4://%s:6363" % a for a in nbrs))
             f.write(self.extra_cfg)
         log = open(os.path.join(self.dir, "n%d.log" % i), "a")
         self.procs[i] = subprocess.Popen(["ip", "netns", "exec", self.ns[i], DMSCD, "-c", cfg],
@@ -491,6 +514,53 @@ def t_lossy5(net):
           "n1, n3: %s" % (t1 - t0, t2 - t1, t3 - t2, dropped))
 
 
+def t_discovery3(net):
+    """three nodes on one LAN (a Linux bridge), no neighbors configured: each
+    finds the other two by multicast discovery, the LSDBs converge and Data
+    crosses the LAN"""
+    net.make_lan()
+    for i in range(3):
+        net.start(i)
+
+    def all_found():
+        for i in range(3):
+            got = {nb["node"] for nb in (net.routing(i) or {}).get("neighbors", [])
+                   if nb["state"] == "full"}
+            if got != {net.name(j) for j in range(3) if j != i}:
+                return False
+        return True
+    poll(all_found, "every node discovered the other two")
+    poll(lambda: converged(net, range(3)), "3-node LAN converged")
+    poll(lambda: len(set(net.digests(range(3)).values())) == 1, "equal LSDB digests")
+    r = sh("ip", "netns", "exec", net.ns[0], DMSC, "neighbors", check=False)
+    assert r.returncode == 0 and net.name(1) in r.stdout and net.name(2) in r.stdout, r.stdout
+    for k in (1, 2):
+        net.put(0, "/svc/lan/%d" % k, "lan-object-%d\n" % k)
+    for k in (1, 2):
+        got = poll(lambda: net.cat(k, "/svc/lan/%d" % k), "Data of /svc/lan/%d at n%d" % (k, k))
+        assert got == "lan-object-%d\n" % k, got
+    # malformed announcements (garbage, truncated TLVs, an empty Interest) from
+    # n0's namespace are counted and ignored by the others
+    before = net.routing(1)["discovery"]["malformed"]
+    junk = ["x", "\\x05\\xff", "\\x06\\x03\\x07\\x01\\x08", "\\x05\\x10" + "\\x00" * 16]
+    sh("ip", "netns", "exec", net.ns[0], "python3", "-c",
+       "import socket\n"
+       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+       "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('10.202.0.1'))\n"
+       "for p in [%s]:\n"
+       "    s.sendto(p.encode('latin-1'), ('224.0.23.170', 56363))\n" %
+       ", ".join("'%s'" % j for j in junk))
+    poll(lambda: net.routing(1)["discovery"]["malformed"] >= before + len(junk),
+         "malformed announcements counted")
+    d = net.routing(1)["discovery"]
+    assert d["discovered"] == 2 and d["tx"] > 0 and d["rx"] > 0, d
+    assert all(x["state"] == "full" for x in net.routing(1)["neighbors"]), net.routing(1)
+    for i in range(3):
+        with open(os.path.join(net.dir, "n%d.log" % i)) as f:
+            found = [x for x in f.read().splitlines() if "event=discovered" in x]
+        assert len(found) == 2, "n%d: %s" % (i, found)
+
+
 TESTS = {
     "line5": (5, [(i, i + 1) for i in range(4)], t_line5),
     "ring6": (6, [(i, (i + 1) % 6) for i in range(6)], t_ring6),
@@ -498,6 +568,7 @@ TESTS = {
     "random10": (10, random_edges(10, 5, 4242), t_random10),
     "anycast10": (10, random_edges(10, 5, 4242), t_anycast10),
     "lossy5": (5, [(i, i + 1) for i in range(4)], t_lossy5),
+    "discovery3": (3, [], t_discovery3),
 }
 
 

@@ -330,6 +330,11 @@ static void test_doc_examples(void **state)
     assert_int_equal(last.routing.dead_misses, def.routing.dead_misses);
     assert_int_equal(last.routing.adopt, def.routing.adopt);
     assert_int_equal(last.routing.n_neighbors, 0);
+    assert_int_equal(last.routing.discovery.enabled, def.routing.discovery.enabled);
+    assert_string_equal(last.routing.discovery.group, def.routing.discovery.group);
+    assert_int_equal(last.routing.discovery.port, def.routing.discovery.port);
+    assert_int_equal(last.routing.discovery.interval_ms, def.routing.discovery.interval_ms);
+    assert_int_equal(last.routing.discovery.n_interfaces, 0);
     dmsc_config_free(&last);
 }
 
@@ -371,6 +376,18 @@ static void test_routing(void **state)
     assert_int_equal(c.routing.enabled, DMSC_ROUTING_AUTO);
     assert_string_equal(c.routing.state_dir, "");
     assert_int_equal(c.routing.n_neighbors, 0);
+    assert_false(c.routing.discovery.enabled);
+    static const char y3[] = "routing: {discovery: {enabled: true, group: 239.1.2.3, port: 5000, "
+                             "interval: 250ms, interfaces: [eth0, br-lan]}}\n";
+    assert_int_equal(dmsc_config_load_string(&c, y3, sizeof y3 - 1, err, sizeof err), 0);
+    assert_true(c.routing.discovery.enabled);
+    assert_string_equal(c.routing.discovery.group, "239.1.2.3");
+    assert_int_equal(c.routing.discovery.port, 5000);
+    assert_int_equal(c.routing.discovery.interval_ms, 250);
+    assert_int_equal(c.routing.discovery.n_interfaces, 2);
+    assert_string_equal(c.routing.discovery.interfaces[1], "br-lan");
+    static const char y4[] = "routing: {discovery: {enabled: false}}\n";
+    assert_int_equal(dmsc_config_load_string(&c, y4, sizeof y4 - 1, err, sizeof err), 0);
     /* errors leave the config unchanged */
     static const char *bad[] = {
         "routing: {neighbours: []}\n",              /* unknown key */
@@ -380,6 +397,11 @@ static void test_routing(void **state)
         "routing: {state_dir: relative/dir}\n",
         "routing: {dead_misses: 0}\n",
         "routing: {hello_interval: 1ms}\n",
+        "routing: {discovery: {enable: true}}\n",    /* unknown key */
+        "routing: {discovery: {group: 10.0.0.1}}\n", /* not multicast */
+        "routing: {discovery: {port: 0}}\n",
+        "routing: {discovery: {interval: 1ms}}\n",
+        "routing: {discovery: {interfaces: eth0}}\n", /* not a list */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = dmsc_config_load_string(&c, bad[i], strlen(bad[i]), err, sizeof err);
