@@ -88,30 +88,12 @@ static int meta_info_decode(dmsc_data_t *d, const uint8_t *v, size_t n)
     return 0;
 }
 
-/* The first element is not a Name: say whether one comes later. */
-static int misplaced_name(dmsc_tlv_reader_t *r)
-{
-    while (!dmsc_tlv_reader_eof(r)) {
-        dmsc_tlv_t t;
-        int rc = dmsc_tlv_read_fast(r, &t);
-        if (rc) return rc;
-        if (t.type == DMSC_TT_NAME) return DMSC_EORDER;
-    }
-    return DMSC_EMISSING;
-}
-
 int dmsc_data_decode(dmsc_data_t *d, const uint8_t *wire, size_t len, size_t max_size)
 {
-    if (len > max_size) return DMSC_ETOOBIG;
-    if (len == 0) return DMSC_ETRUNC;
-
     dmsc_tlv_reader_t r;
     dmsc_tlv_t top;
-    dmsc_tlv_reader_init(&r, wire, len);
-    int rc = dmsc_tlv_read_fast(&r, &top);
+    int rc = dmsc__packet_open(wire, len, max_size, DMSC_TT_DATA, &top, &r);
     if (rc) return rc;
-    if (top.type != DMSC_TT_DATA) return DMSC_ETYPE;
-    if (!dmsc_tlv_reader_eof(&r)) return DMSC_ETRAILING;
 
     dmsc_data_init(d);
     d->wire = dmsc_slice(wire, len);
@@ -119,13 +101,12 @@ int dmsc_data_decode(dmsc_data_t *d, const uint8_t *wire, size_t len, size_t max
     bool has_sig_info = false, has_sig_value = false;
     int last = 0;
 
-    dmsc_tlv_reader_init(&r, top.value, top.len);
     while (!dmsc_tlv_reader_eof(&r)) {
         dmsc_tlv_t t;
         rc = dmsc_tlv_read_fast(&r, &t);
         if (rc) return rc;
         int order = order_of(t.type);
-        if (last == 0 && order != O_NAME) return misplaced_name(&r);
+        if (last == 0 && order != O_NAME) return dmsc__misplaced_name(&r);
         rc = dmsc__evolve(t.type, order, &last);
         if (rc <= 0) {
             if (rc) return rc;

@@ -187,30 +187,12 @@ int dmsc_fwhint_build(const dmsc_name_t *names, size_t n, uint8_t *buf, size_t c
 
 /* ---- decoding ---- */
 
-/* The first element is not a Name: say whether one comes later. */
-static int misplaced_name(dmsc_tlv_reader_t *r)
-{
-    while (!dmsc_tlv_reader_eof(r)) {
-        dmsc_tlv_t t;
-        int rc = dmsc_tlv_read_fast(r, &t);
-        if (rc) return rc;
-        if (t.type == DMSC_TT_NAME) return DMSC_EORDER;
-    }
-    return DMSC_EMISSING;
-}
-
 int dmsc_interest_decode(dmsc_interest_t *i, const uint8_t *wire, size_t len, size_t max_size)
 {
-    if (len > max_size) return DMSC_ETOOBIG;
-    if (len == 0) return DMSC_ETRUNC;
-
     dmsc_tlv_reader_t r;
     dmsc_tlv_t top;
-    dmsc_tlv_reader_init(&r, wire, len);
-    int rc = dmsc_tlv_read_fast(&r, &top);
+    int rc = dmsc__packet_open(wire, len, max_size, DMSC_TT_INTEREST, &top, &r);
     if (rc) return rc;
-    if (top.type != DMSC_TT_INTEREST) return DMSC_ETYPE;
-    if (!dmsc_tlv_reader_eof(&r)) return DMSC_ETRAILING;
 
     dmsc_interest_init(i);
     i->wire = dmsc_slice(wire, len);
@@ -219,13 +201,12 @@ int dmsc_interest_decode(dmsc_interest_t *i, const uint8_t *wire, size_t len, si
     bool has_sig_info = false, has_sig_value = false;
     int last = 0;
 
-    dmsc_tlv_reader_init(&r, top.value, top.len);
     while (!dmsc_tlv_reader_eof(&r)) {
         dmsc_tlv_t t;
         rc = dmsc_tlv_read_fast(&r, &t);
         if (rc) return rc;
         int order = order_of(t.type);
-        if (last == 0 && order != O_NAME) return misplaced_name(&r);
+        if (last == 0 && order != O_NAME) return dmsc__misplaced_name(&r);
         rc = dmsc__evolve(t.type, order, &last);
         if (rc <= 0) {
             if (rc) return rc;

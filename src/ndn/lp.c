@@ -62,22 +62,23 @@ static int read_fixed64(const dmsc_tlv_t *el, uint64_t *out)
     return 0;
 }
 
-/* Nack = NACK-TYPE TLV-LENGTH [NackReason]. Unknown sub-elements follow the
- * NDN evolvability rule (ignored unless critical). */
-static int decode_nack(const dmsc_tlv_t *el, uint64_t *reason)
+/* The single NonNegativeInteger sub-element of TLV-TYPE `type` inside el
+ * (Nack's NackReason, CachePolicy's CachePolicyType). Unknown sub-elements
+ * follow the NDN evolvability rule (ignored unless critical); a repeat is
+ * DMSC_EDUP. *seen says whether it was there. */
+static int decode_one_nni(const dmsc_tlv_t *el, uint64_t type, uint64_t *out, bool *seen)
 {
     dmsc_tlv_reader_t r;
-    bool seen = false;
-    *reason = DMSC_LP_NACK_NONE;
+    *seen = false;
     dmsc_tlv_reader_init(&r, el->value, el->len);
     while (!dmsc_tlv_reader_eof(&r)) {
         dmsc_tlv_t sub;
         int rc = dmsc_tlv_read(&r, &sub);
         if (rc) return rc;
-        if (sub.type == DMSC_TT_LP_NACK_REASON) {
-            if (seen) return DMSC_EDUP;
-            seen = true;
-            rc = dmsc_nni_decode(sub.value, sub.len, reason);
+        if (sub.type == type) {
+            if (*seen) return DMSC_EDUP;
+            *seen = true;
+            rc = dmsc_nni_decode(sub.value, sub.len, out);
             if (rc) return rc;
         } else if (dmsc_tlv_is_critical(sub.type)) {
             return DMSC_ECRITICAL;
@@ -86,26 +87,20 @@ static int decode_nack(const dmsc_tlv_t *el, uint64_t *reason)
     return 0;
 }
 
+/* Nack = NACK-TYPE TLV-LENGTH [NackReason] */
+static int decode_nack(const dmsc_tlv_t *el, uint64_t *reason)
+{
+    bool seen;
+    *reason = DMSC_LP_NACK_NONE;
+    return decode_one_nni(el, DMSC_TT_LP_NACK_REASON, reason, &seen);
+}
+
 /* CachePolicy = CACHE-POLICY-TYPE TLV-LENGTH CachePolicyType */
 static int decode_cache_policy(const dmsc_tlv_t *el, uint64_t *policy)
 {
-    dmsc_tlv_reader_t r;
-    bool seen = false;
-    dmsc_tlv_reader_init(&r, el->value, el->len);
-    while (!dmsc_tlv_reader_eof(&r)) {
-        dmsc_tlv_t sub;
-        int rc = dmsc_tlv_read(&r, &sub);
-        if (rc) return rc;
-        if (sub.type == DMSC_TT_LP_CACHE_POLICY_TYPE) {
-            if (seen) return DMSC_EDUP;
-            seen = true;
-            rc = dmsc_nni_decode(sub.value, sub.len, policy);
-            if (rc) return rc;
-        } else if (dmsc_tlv_is_critical(sub.type)) {
-            return DMSC_ECRITICAL;
-        }
-    }
-    return seen ? 0 : DMSC_ELPHDR;
+    bool seen;
+    int rc = decode_one_nni(el, DMSC_TT_LP_CACHE_POLICY_TYPE, policy, &seen);
+    return rc ? rc : seen ? 0 : DMSC_ELPHDR;
 }
 
 /* PrefixAnnouncement = PREFIX-ANNOUNCEMENT-TYPE TLV-LENGTH Data */

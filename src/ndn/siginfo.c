@@ -154,3 +154,28 @@ void dmsc_siginfo_set_signer(dmsc_siginfo_t *si, const dmsc_signer_t *s)
     if (s->keyloc_kind == DMSC_KEYLOC_DIGEST) si->keyloc_digest = s->keyloc_digest;
     si->wire = dmsc_slice(NULL, 0);
 }
+
+int dmsc__packet_open(const uint8_t *wire, size_t len, size_t max_size, uint64_t type,
+                      dmsc_tlv_t *top, dmsc_tlv_reader_t *r)
+{
+    if (len > max_size) return DMSC_ETOOBIG;
+    if (len == 0) return DMSC_ETRUNC;
+    dmsc_tlv_reader_init(r, wire, len);
+    int rc = dmsc_tlv_read_fast(r, top);
+    if (rc) return rc;
+    if (top->type != type) return DMSC_ETYPE;
+    if (!dmsc_tlv_reader_eof(r)) return DMSC_ETRAILING;
+    dmsc_tlv_reader_init(r, top->value, top->len);
+    return 0;
+}
+
+int dmsc__misplaced_name(dmsc_tlv_reader_t *r)
+{
+    while (!dmsc_tlv_reader_eof(r)) {
+        dmsc_tlv_t t;
+        int rc = dmsc_tlv_read_fast(r, &t);
+        if (rc) return rc;
+        if (t.type == DMSC_TT_NAME) return DMSC_EORDER;
+    }
+    return DMSC_EMISSING;
+}

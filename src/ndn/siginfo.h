@@ -96,4 +96,16 @@ static inline int dmsc__evolve(uint64_t type, int order, int *last)
     return 1;
 }
 
+/* Open a top-level packet: size ceiling, one element of TLV-TYPE `type`
+ * covering exactly wire[0 .. len). Returns 0 (with *top and *r positioned
+ * inside its value), DMSC_ETOOBIG, DMSC_ETRUNC, DMSC_EVARNUM, DMSC_ETYPE or
+ * DMSC_ETRAILING. */
+int dmsc__packet_open(const uint8_t *wire, size_t len, size_t max_size, uint64_t type,
+                      dmsc_tlv_t *top, dmsc_tlv_reader_t *r);
+
+/* A packet whose first element is not a Name: DMSC_EORDER if a Name comes
+ * later among the remaining elements of r, else DMSC_EMISSING (or a framing
+ * error). */
+int dmsc__misplaced_name(dmsc_tlv_reader_t *r);
+
 #endif
