@@ -15,46 +15,15 @@
 #include "base/sha256.h"
 #include "ndn/interest.h"
 
-#define assert_rc(expr, want)                                                                      \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        int want_ = (want);                                                                        \
-        if (rc_ != want_)                                                                          \
-            fail_msg("%s: got %s, want %s", #expr, dmsc_errname(rc_), dmsc_errname(want_));        \
-    } while (0)
-
-#define BUFSZ 9000
+#define TEST_KEY "test-secret"
+#define TEST_KEY_NAME "/key/KEY/1"
+#define TEST_FLIP_BYTE 5
+#define TEST_FLIP_MASK 0x10
+#include "test_pkt_util.h"
 
 static uint8_t in[BUFSZ], buf[BUFSZ], buf2[BUFSZ];
 static dmsc_interest_t it, it2;
 static dmsc_namebuf_t nb, nb2;
-
-/* Hex to bytes; spaces, parentheses and newlines are ignored so vectors can
- * be written with their nesting visible. */
-static size_t unhex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F')
-            v = *s - 'A' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_true(hi < 0);
-    return n;
-}
 
 static int decode_hex(dmsc_interest_t *i, const char *hex)
 {
@@ -99,111 +68,6 @@ static void assert_slice_hex(dmsc_slice_t s, const char *hex)
     size_t n = unhex(hex, want);
     assert_int_equal(s.n, n);
     if (n) assert_memory_equal(s.p, want, n);
-}
-
-/* ---- test signers and verifiers ---- */
-
-/* DigestSha256 */
-static int sha_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                    size_t *len)
-{
-    dmsc_sha256(parts, n, sig);
-    *len = DMSC_SHA256_LEN;
-    return 0;
-}
-
-static int sha_verify(const dmsc_verifier_t *v, const dmsc_slice_t *parts, size_t n,
-                      const uint8_t *sig, size_t len)
-{
-    uint8_t d[DMSC_SHA256_LEN];
-    dmsc_sha256(parts, n, d);
-    return len == sizeof d && memcmp(d, sig, len) == 0 ? 0 : DMSC_ESIG;
-}
-
-/* Wrong on purpose: a DigestSha256 with one bit flipped. */
-static int flip_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                     size_t *len)
-{
-    sha_sign(s, parts, n, sig, len);
-    sig[5] ^= 0x10;
-    return 0;
-}
-
-/* Keyed stand-in for HMAC: SHA-256(key || parts), with a KeyLocator. */
-static const char KEY[] = "test-secret";
-static int keyed_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                      size_t *len)
-{
-    dmsc_slice_t all[8];
-    assert_true(n < 8);
-    all[0] = dmsc_slice(KEY, sizeof KEY);
-    memcpy(all + 1, parts, n * sizeof *parts);
-    dmsc_sha256(all, n + 1, sig);
-    *len = DMSC_SHA256_LEN;
-    return 0;
-}
-
-static int keyed_verify(const dmsc_verifier_t *v, const dmsc_slice_t *parts, size_t n,
-                        const uint8_t *sig, size_t len)
-{
-    uint8_t d[DMSC_SHA256_LEN];
-    size_t dl;
-    keyed_sign(NULL, parts, n, d, &dl);
-    return len == dl && memcmp(d, sig, len) == 0 ? 0 : DMSC_ESIG;
-}
-
-/* Returns a preset value: reproduces vectors whose signature is arbitrary. */
-static uint8_t const_sig[DMSC_SIG_MAX_LEN + 1];
-static size_t const_sig_len;
-static int const_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                      size_t *len)
-{
-    memcpy(sig, const_sig, const_sig_len);
-    *len = const_sig_len;
-    return 0;
-}
-
-static int fail_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                     size_t *len)
-{
-    return DMSC_EKEY;
-}
-
-/* Captures what was signed, to check the signed portion. */
-static uint8_t signed_copy[BUFSZ];
-static size_t signed_copy_len;
-static int capture_sign(const dmsc_signer_t *s, const dmsc_slice_t *parts, size_t n, uint8_t *sig,
-                        size_t *len)
-{
-    signed_copy_len = 0;
-    for (size_t k = 0; k < n; k++) {
-        memcpy(signed_copy + signed_copy_len, parts[k].p, parts[k].n);
-        signed_copy_len += parts[k].n;
-    }
-    return sha_sign(s, parts, n, sig, len);
-}
-
-static const dmsc_signer_t sha_signer = {DMSC_SIG_SHA256, 32, DMSC_KEYLOC_NONE, {0}, {0}, sha_sign};
-static const dmsc_signer_t flip_signer = {DMSC_SIG_SHA256, 32, DMSC_KEYLOC_NONE, {0}, {0},
-                                          flip_sign};
-static const dmsc_signer_t capture_signer = {DMSC_SIG_SHA256, 32, DMSC_KEYLOC_NONE, {0}, {0},
-                                             capture_sign};
-static const dmsc_verifier_t sha_verifier = {DMSC_SIG_SHA256, sha_verify};
-static const dmsc_verifier_t keyed_verifier = {DMSC_SIG_HMAC_SHA256, keyed_verify};
-
-static dmsc_signer_t keyed_signer(void)
-{
-    static dmsc_namebuf_t key_name;
-    assert_rc(dmsc_namebuf_from_uri(&key_name, "/key/KEY/1"), 0);
-    dmsc_signer_t s = {DMSC_SIG_HMAC_SHA256, 32, DMSC_KEYLOC_NAME, key_name.name, {0}, keyed_sign};
-    return s;
-}
-
-static dmsc_signer_t const_signer(const char *hex)
-{
-    const_sig_len = unhex(hex, const_sig);
-    dmsc_signer_t s = {DMSC_SIG_SHA256, DMSC_SIG_MAX_LEN, DMSC_KEYLOC_NONE, {0}, {0}, const_sign};
-    return s;
 }
 
 /* ---- ndn-cxx vectors ---- */
