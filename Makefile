@@ -23,6 +23,7 @@ test: deps
 	scripts/test.sh
 
 bench: all
+	@scripts/deps.sh bench
 	scripts/bench.sh $(REL)
 
 fuzz: deps

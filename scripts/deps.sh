@@ -18,7 +18,14 @@ PKGS=(
   clang-format                                  # make format
   curl                                          # topology tests read the admin API
   iproute2 nftables                             # tests/topo: ip netns and veth; packet loss (nft)
+  libnghttp2-dev                                # gateway: HTTP/2 (h2c) and gRPC
+  python3-grpcio                                # gateway tests: a real gRPC client and server
 )
+
+# make bench only (scripts/deps.sh bench): proxies to compare with, load generators
+if [ "${1:-}" = bench ]; then
+  PKGS+=(nginx-light haproxy wrk nghttp2-client)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
