@@ -16,7 +16,7 @@
 
 #include <dmsc/dmsc.h>
 
-#include "client/cc.h"
+#include "ndn/cc.h"
 
 const char dmsc_cli_ndn_usage[] =
     "  ping        send Interests NAME/ping/<seq> and report round-trip times (ndnping)\n"

@@ -40,7 +40,7 @@
 
 #include <dmsc/dmsc.h>
 
-#include "client/cc.h"
+#include "ndn/cc.h"
 
 #define MAX_PREFIXES 256
 #define MAX_CONSUMERS 256

@@ -1,5 +1,5 @@
 /* libdmsc congestion control, RTT estimator and latency histogram
- * (src/client/cc.c). */
+ * (src/ndn/cc.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 /* tests/unit/meson.build links node_dep only: the module under test is
  * compiled in here. Drop this include once the tests link client_dep. */
-#include "client/cc.c"
+#include "ndn/cc.c"
 
 #define NEAR(a, b) assert_true(absd((double)(a) - (double)(b)) < 1e-6)
 

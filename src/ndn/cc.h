@@ -14,8 +14,8 @@
  *
  * Times are microseconds of any monotonic clock.
  */
-#ifndef DMSC_CLIENT_CC_H
-#define DMSC_CLIENT_CC_H
+#ifndef DMSC_NDN_CC_H
+#define DMSC_NDN_CC_H
 
 #include <stdbool.h>
 #include <stdint.h>

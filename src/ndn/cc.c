@@ -2,7 +2,7 @@
  * No libm: the unit tests link without it, and what is needed is small. */
 #include <string.h>
 
-#include "client/cc.h"
+#include "ndn/cc.h"
 
 static double absd(double x)
 {
