@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "fw/fw.h"
 #include "mgmt/admin.h"
+#include "gw/gw.h"
 #include "mgmt/config.h"
 #include "mgmt/nfdmgmt.h"
 #include "mgmt/rib.h"
@@ -50,6 +51,7 @@ typedef struct {
     dmsc_ping_t *ping;
     dmsc_statics_t *statics;
     dmsc_routing_t *routing; /* NULL when routing is off */
+    dmsc_gw_t *gw;           /* NULL when gateway.enabled is false */
     uv_timer_t fw_timer;
     uv_check_t fw_check;
     uint64_t fw_armed; /* deadline the timer is armed for, UINT64_MAX if none */
@@ -376,6 +378,13 @@ static void reload(dmscd_t *d)
     dmsc_facetable_reconfigure(d->ft, &n.faces);
     if (strcmp(o->node_name, n.node_name) && dmsc_ping_set_name(d->ping, n.node_name))
         DMSC_LOGW(LOGM, "event=reload key=node.name applied=no reason=ping-route");
+    not_reloaded("gateway(listeners)", o->gateway.enabled != n.gateway.enabled ||
+                                           o->gateway.http.enabled != n.gateway.http.enabled ||
+                                           o->gateway.http.port != n.gateway.http.port ||
+                                           strcmp(o->gateway.http.bind, n.gateway.http.bind) ||
+                                           o->gateway.unix_enabled != n.gateway.unix_enabled);
+    if (d->gw && dmsc_gw_apply(d->gw, &n))
+        DMSC_LOGE(LOGM, "event=reload key=services applied=partly");
     if (dmsc_statics_apply(d->statics, &n))
         DMSC_LOGE(LOGM, "event=reload key=routes applied=no reason=ENOMEM");
 
@@ -419,6 +428,7 @@ static void begin_shutdown(dmscd_t *d, const char *why)
     uv_close((uv_handle_t *)&d->fw_check, on_signal_closed);
     if (d->statics) dmsc_statics_stop(d->statics);
     dmsc_routing_stop(d->routing);
+    dmsc_gw_stop(d->gw);
     if (d->admin) {
         dmsc_admin_stop(d->admin, NULL, NULL);
         d->admin = NULL;
@@ -452,6 +462,13 @@ static int run(dmscd_t *d)
         return DMSC_ENOMEM;
     }
     dmsc_facetable_attach_fw(d->ft, d->fw);
+    /* this node is the producer region of its own name: an Interest whose
+     * ForwardingHint names us is forwarded by its own name here (NFD's
+     * network region table) */
+    dmsc_namebuf_t *region = malloc(sizeof *region);
+    if (region && dmsc_namebuf_from_uri(region, d->cfg.node_name) == 0)
+        dmsc_fw_region_add(d->fw, &region->name);
+    free(region);
     d->rib = dmsc_rib_new(d->fw, d->ft);
     if (!d->rib) return DMSC_ENOMEM;
     uv_check_start(&d->fw_check, on_fw_check);
@@ -472,8 +489,16 @@ static int run(dmscd_t *d)
         DMSC_LOGE(LOGM, "event=start step=routing result=%s", dmsc_errname(rc));
         return rc;
     }
+    if (d->cfg.gateway.enabled && (rc = dmsc_gw_new(&d->gw, &d->loop, d->ft, d->rib, &d->cfg))) {
+        DMSC_LOGE(LOGM, "event=start step=gateway result=%s", dmsc_errname(rc));
+        return rc;
+    }
     if ((rc = start_listeners(d))) return rc;
     if ((rc = start_admin(d))) return rc;
+    if (d->gw && d->admin && (rc = dmsc_gw_attach_admin(d->gw, d->admin))) {
+        DMSC_LOGE(LOGM, "event=start step=gateway-admin result=%s", dmsc_errname(rc));
+        return rc;
+    }
     if (d->routing && d->admin && (rc = dmsc_routing_attach_admin(d->routing, d->admin))) {
         DMSC_LOGE(LOGM, "event=start step=routing-admin result=%s", dmsc_errname(rc));
         return rc;
@@ -536,6 +561,7 @@ int main(int argc, char **argv)
     dmsc_fw_free(d.fw);
     dmsc_statics_free(d.statics);
     dmsc_routing_free(d.routing); /* after the face table: its close listener points here */
+    dmsc_gw_free(d.gw);           /* after the face table and the RIB: same reason */
     int lc = uv_loop_close(&d.loop);
     if (lc) DMSC_LOGW(LOGM, "event=exit loop_close=%s", uv_err_name(lc));
     dmsc_config_free(&d.cfg);

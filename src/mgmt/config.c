@@ -4,6 +4,7 @@
  * docs/config.md; keep the two in step.
  */
 #include "mgmt/config.h"
+#include "gw/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,6 +67,18 @@ void dmsc_config_default(dmsc_config_t *c)
     c->routing.discovery.port = 56363;
     c->routing.discovery.interval_ms = 1000;
     c->routing.discovery.n_interfaces = 0;
+
+    c->gateway.enabled = true;
+    c->gateway.http.enabled = true;
+    strcpy(c->gateway.http.bind, "127.0.0.1");
+    c->gateway.http.port = DMSC_DEFAULT_GW_PORT;
+    c->gateway.unix_enabled = true;
+    c->gateway.unix_auto = true;
+    c->gateway.timeout_ms = 10000;
+    c->gateway.body_max = 64ull << 20;
+    c->gateway.inline_max = 4096;
+    c->gateway.head_max = 16384;
+    c->gateway.max_connections = 1024;
 }
 
 void dmsc_config_free(dmsc_config_t *c)
@@ -73,6 +86,13 @@ void dmsc_config_free(dmsc_config_t *c)
     free(c->static_faces);
     free(c->routes);
     free(c->routing.neighbors);
+    free(c->gateway.hosts);
+    free(c->gateway.paths);
+    free(c->services);
+    c->gateway.hosts = NULL;
+    c->gateway.paths = NULL;
+    c->services = NULL;
+    c->gateway.n_hosts = c->gateway.n_paths = c->n_services = 0;
     c->static_faces = NULL;
     c->routes = NULL;
     c->routing.neighbors = NULL;
@@ -81,12 +101,32 @@ void dmsc_config_free(dmsc_config_t *c)
     c->routing.n_neighbors = 0;
 }
 
+/* *dst = a heap copy of n items (NULL when n is 0). 0 or DMSC_ENOMEM. */
+static int dup_array(void **dst, const void *src, size_t n, size_t size)
+{
+    *dst = NULL;
+    if (!n) return 0;
+    *dst = malloc(n * size);
+    if (!*dst) return DMSC_ENOMEM;
+    memcpy(*dst, src, n * size);
+    return 0;
+}
+
 int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src)
 {
     *dst = *src;
     dst->static_faces = NULL;
     dst->routes = NULL;
     dst->routing.neighbors = NULL;
+    dst->gateway.hosts = NULL;
+    dst->gateway.paths = NULL;
+    dst->services = NULL;
+    if (dup_array((void **)&dst->gateway.hosts, src->gateway.hosts, src->gateway.n_hosts,
+                  sizeof *src->gateway.hosts) ||
+        dup_array((void **)&dst->gateway.paths, src->gateway.paths, src->gateway.n_paths,
+                  sizeof *src->gateway.paths) ||
+        dup_array((void **)&dst->services, src->services, src->n_services, sizeof *src->services))
+        goto fail;
     if (src->routing.n_neighbors) {
         dst->routing.neighbors = malloc(src->routing.n_neighbors * sizeof *dst->routing.neighbors);
         if (!dst->routing.neighbors) goto fail;
@@ -108,6 +148,13 @@ int dmsc_config_copy(dmsc_config_t *dst, const dmsc_config_t *src)
 fail:
     free(dst->static_faces);
     free(dst->routing.neighbors);
+    free(dst->gateway.hosts);
+    free(dst->gateway.paths);
+    free(dst->services);
+    dst->gateway.hosts = NULL;
+    dst->gateway.paths = NULL;
+    dst->services = NULL;
+    dst->gateway.n_hosts = dst->gateway.n_paths = dst->n_services = 0;
     dst->static_faces = NULL;
     dst->routing.neighbors = NULL;
     dst->routing.n_neighbors = 0;
@@ -693,6 +740,217 @@ static int routing_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
     return 1;
 }
 
+/* ---- gateway and services ---- */
+
+static int gw_http_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_t *c = obj;
+    return listen_common(x, &c->gateway.http, key, v);
+}
+
+static int gw_host_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_gw_host_t *h = obj;
+    if (!strcmp(key, "host")) return get_str(x, v, h->host, sizeof h->host);
+    if (!strcmp(key, "prefix")) return get_name(x, v, h->prefix);
+    return 1;
+}
+
+static int gw_host_check(ctx_t *x, yaml_node_t *n, void *item)
+{
+    dmsc_config_gw_host_t *h = item;
+    if (!h->host[0] || !h->prefix[0]) return fail(x, n, "host and prefix are required");
+    return 0;
+}
+
+static int gw_path_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_gw_path_t *p = obj;
+    if (!strcmp(key, "path")) {
+        const char *s = scalar(v);
+        if (!s || s[0] != '/') return fail(x, v, "expected a path starting with /");
+        return get_str(x, v, p->path, sizeof p->path);
+    }
+    if (!strcmp(key, "prefix")) return get_name(x, v, p->prefix);
+    if (!strcmp(key, "strip")) return get_bool(x, v, &p->strip);
+    return 1;
+}
+
+static int gw_path_check(ctx_t *x, yaml_node_t *n, void *item)
+{
+    dmsc_config_gw_path_t *p = item;
+    if (!p->path[0] || !p->prefix[0]) return fail(x, n, "path and prefix are required");
+    return 0;
+}
+
+static void zero_init(void *item)
+{
+    (void)item; /* calloc'd */
+}
+
+static int gateway_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_config_t *c = obj;
+    uint64_t u;
+    int rc;
+    if (!strcmp(key, "enabled")) return get_bool(x, v, &c->gateway.enabled);
+    if (!strcmp(key, "http")) return walk_map(x, v, obj, gw_http_pair);
+    if (!strcmp(key, "unix")) {
+        const char *s = scalar(v);
+        if (s && (!strcmp(s, "auto") || !strcmp(s, "on") || !strcmp(s, "true"))) {
+            c->gateway.unix_enabled = c->gateway.unix_auto = true;
+            c->gateway.unix_path[0] = 0;
+            return 0;
+        }
+        if (s && (!strcmp(s, "off") || !strcmp(s, "false"))) {
+            c->gateway.unix_enabled = false;
+            return 0;
+        }
+        if (!s || s[0] != '/') return fail(x, v, "expected an absolute path, \"auto\" or \"off\"");
+        c->gateway.unix_enabled = true;
+        c->gateway.unix_auto = false;
+        return get_str(x, v, c->gateway.unix_path, sizeof c->gateway.unix_path);
+    }
+    if (!strcmp(key, "timeout")) return get_duration_ms(x, v, 100, 3600000, &c->gateway.timeout_ms);
+    if (!strcmp(key, "body_max")) return get_size(x, v, 0, 1ull << 40, &c->gateway.body_max);
+    if (!strcmp(key, "inline_max")) return get_size(x, v, 0, 6144, &c->gateway.inline_max);
+    if (!strcmp(key, "head_max"))
+        return get_size(x, v, 1024, DMSC_HTTP_HEAD_MAX_LIMIT, &c->gateway.head_max);
+    if (!strcmp(key, "max_connections")) {
+        if ((rc = get_uint(x, v, 1, 1000000, &u))) return rc;
+        c->gateway.max_connections = (uint32_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "hosts")) {
+        void *arr;
+        size_t n;
+        rc = walk_list(x, v, sizeof(dmsc_config_gw_host_t), DMSC_CONFIG_MAX_GW_MAPS, zero_init,
+                       gw_host_pair, gw_host_check, &arr, &n);
+        if (rc) return rc;
+        free(c->gateway.hosts);
+        c->gateway.hosts = arr;
+        c->gateway.n_hosts = n;
+        return 0;
+    }
+    if (!strcmp(key, "paths")) {
+        void *arr;
+        size_t n;
+        rc = walk_list(x, v, sizeof(dmsc_config_gw_path_t), DMSC_CONFIG_MAX_GW_MAPS, zero_init,
+                       gw_path_pair, gw_path_check, &arr, &n);
+        if (rc) return rc;
+        free(c->gateway.paths);
+        c->gateway.paths = arr;
+        c->gateway.n_paths = n;
+        return 0;
+    }
+    return 1;
+}
+
+static int health_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_svc_config_t *s = obj;
+    uint64_t u;
+    int rc;
+    if (!strcmp(key, "path")) {
+        const char *p = scalar(v);
+        if (p && p[0] && p[0] != '/') return fail(x, v, "expected a path starting with / or \"\"");
+        return get_str(x, v, s->health.path, sizeof s->health.path);
+    }
+    if (!strcmp(key, "interval") || !strcmp(key, "timeout")) {
+        if ((rc = get_duration_ms(x, v, 50, 3600000, &u))) return rc;
+        if (key[0] == 'i')
+            s->health.interval_ms = (uint32_t)u;
+        else
+            s->health.timeout_ms = (uint32_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "unhealthy") || !strcmp(key, "healthy")) {
+        if ((rc = get_uint(x, v, 1, 100, &u))) return rc;
+        if (key[0] == 'u')
+            s->health.unhealthy = (uint32_t)u;
+        else
+            s->health.healthy = (uint32_t)u;
+        return 0;
+    }
+    return 1;
+}
+
+static int get_instance(ctx_t *x, yaml_node_t *n, char *out, size_t cap)
+{
+    const char *s = scalar(n);
+    if (!s || !*s) return fail(x, n, "expected an instance address HOST:PORT");
+    int rc = get_str(x, n, out, cap);
+    if (rc) return rc;
+    if (dmsc_svc_parse_addr(out, NULL) != 0)
+        return fail(x, n, "expected a numeric HOST:PORT (\"127.0.0.1:8080\", \"[::1]:8080\")");
+    return 0;
+}
+
+static int service_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
+{
+    dmsc_svc_config_t *s = obj;
+    uint64_t u;
+    int rc;
+    if (!strcmp(key, "prefix")) return get_name(x, v, s->prefix);
+    if (!strcmp(key, "host")) return get_str(x, v, s->host, sizeof s->host);
+    if (!strcmp(key, "protocol")) {
+        int p = dmsc_svc_protocol_parse(scalar(v));
+        if (p < 0) return fail(x, v, "expected http1, h2c or grpc");
+        s->protocol = p;
+        return 0;
+    }
+    if (!strcmp(key, "max_connections")) {
+        if ((rc = get_uint(x, v, 1, 100000, &u))) return rc;
+        s->max_connections = (uint32_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "health")) return walk_map(x, v, obj, health_pair);
+    if (!strcmp(key, "instances")) {
+        if (v->type != YAML_SEQUENCE_NODE) return fail(x, v, "expected a list of HOST:PORT");
+        size_t len = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (len > DMSC_SVC_MAX_INSTANCES)
+            return fail(x, v, "more than %d instances", DMSC_SVC_MAX_INSTANCES);
+        for (size_t i = 0; i < len; i++) {
+            yaml_node_t *it = yaml_document_get_node(x->doc, v->data.sequence.items.start[i]);
+            if ((rc = get_instance(x, it, s->instances[i], sizeof s->instances[i]))) return rc;
+        }
+        s->n_instances = len;
+        return 0;
+    }
+    if (!strcmp(key, "metadata")) {
+        if (v->type != YAML_MAPPING_NODE) return fail(x, v, "expected a map of strings");
+        size_t len = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        if (len > DMSC_SVC_MAX_METADATA)
+            return fail(x, v, "more than %d entries", DMSC_SVC_MAX_METADATA);
+        for (size_t i = 0; i < len; i++) {
+            yaml_node_pair_t *pr = &v->data.mapping.pairs.start[i];
+            yaml_node_t *k = yaml_document_get_node(x->doc, pr->key);
+            yaml_node_t *val = yaml_document_get_node(x->doc, pr->value);
+            if ((rc = get_str(x, k, s->metadata[i].key, sizeof s->metadata[i].key))) return rc;
+            if ((rc = get_str(x, val, s->metadata[i].value, sizeof s->metadata[i].value)))
+                return rc;
+        }
+        s->n_metadata = len;
+        return 0;
+    }
+    return 1;
+}
+
+static void service_init(void *item)
+{
+    dmsc_svc_config_default(item);
+}
+
+static int service_check(ctx_t *x, yaml_node_t *n, void *item)
+{
+    dmsc_svc_config_t *s = item;
+    if (!s->prefix[0]) return fail(x, n, "prefix is required");
+    if (!s->n_instances) return fail(x, n, "instances: at least one HOST:PORT is required");
+    char why[256];
+    if (dmsc_svc_config_check(s, why, sizeof why)) return fail(x, n, "%s", why);
+    return 0;
+}
+
 static int root_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
 {
     dmsc_config_t *c = obj;
@@ -703,6 +961,18 @@ static int root_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
     if (!strcmp(key, "faces")) return walk_map(x, v, obj, faces_pair);
     if (!strcmp(key, "forwarder")) return walk_map(x, v, obj, fw_pair);
     if (!strcmp(key, "routing")) return walk_map(x, v, obj, routing_pair);
+    if (!strcmp(key, "gateway")) return walk_map(x, v, obj, gateway_pair);
+    if (!strcmp(key, "services")) {
+        void *arr;
+        size_t n;
+        int rc = walk_list(x, v, sizeof(dmsc_svc_config_t), DMSC_CONFIG_MAX_SERVICES, service_init,
+                           service_pair, service_check, &arr, &n);
+        if (rc) return rc;
+        free(c->services);
+        c->services = arr;
+        c->n_services = n;
+        return 0;
+    }
     if (!strcmp(key, "routes")) {
         void *arr;
         size_t n;
@@ -817,8 +1087,39 @@ static bool set_sock_path(dmsc_config_t *c, const char *dir)
     return true;
 }
 
+static int resolve_unix(dmsc_config_t *c, const char *run_base, const char *tmp_base, char *err,
+                        size_t errlen);
+
+/* gateway.unix "auto": beside the NDN socket, <name>-http.sock for
+ * <name>.sock (dmsc.sock -> dmsc-http.sock). */
+static int resolve_gw_unix(dmsc_config_t *c, char *err, size_t errlen)
+{
+    if (!c->gateway.enabled || !c->gateway.unix_enabled || !c->gateway.unix_auto) return 0;
+    if (!c->unix_sock.enabled || !c->unix_sock.path[0]) {
+        c->gateway.unix_enabled = false; /* nothing to put it beside: off */
+        return 0;
+    }
+    const char *p = c->unix_sock.path;
+    size_t n = strlen(p);
+    if (n > 5 && !strcmp(p + n - 5, ".sock")) n -= 5;
+    if ((size_t)snprintf(c->gateway.unix_path, sizeof c->gateway.unix_path, "%.*s-http.sock",
+                         (int)n, p) >= sizeof c->gateway.unix_path) {
+        if (err && errlen) snprintf(err, errlen, "gateway.unix: derived path too long; set one");
+        return DMSC_EINVAL;
+    }
+    return 0;
+}
+
 int dmsc_config_resolve_in(dmsc_config_t *c, const char *run_base, const char *tmp_base, char *err,
                            size_t errlen)
+{
+    int rc = resolve_unix(c, run_base, tmp_base, err, errlen);
+    if (rc) return rc;
+    return resolve_gw_unix(c, err, errlen);
+}
+
+static int resolve_unix(dmsc_config_t *c, const char *run_base, const char *tmp_base, char *err,
+                        size_t errlen)
 {
     if (!c->unix_sock.enabled || !c->unix_sock.path_auto) return 0;
     char dir[DMSC_CONFIG_PATH_MAX];

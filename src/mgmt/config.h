@@ -23,6 +23,7 @@
 #include "face/face.h"
 #include "base/log.h"
 #include "fw/fw.h"
+#include "gw/svc.h"
 
 #define DMSC_CONFIG_ADDR_MAX 64   /* a numeric IPv4/IPv6 address */
 #define DMSC_CONFIG_PATH_MAX 108  /* sun_path */
@@ -31,6 +32,9 @@
 #define DMSC_CONFIG_MAX_FACES 1024
 #define DMSC_CONFIG_MAX_NEIGHBORS 256
 #define DMSC_CONFIG_MAX_IFACES 16
+#define DMSC_CONFIG_MAX_SERVICES 256
+#define DMSC_CONFIG_MAX_GW_MAPS 256
+#define DMSC_DEFAULT_GW_PORT 7381
 
 /* routing.enabled */
 enum {
@@ -63,6 +67,20 @@ typedef struct {
     char face[DMSC_FACE_URI_MAX];      /* face URI, e.g. udp4://192.0.2.1:6363 */
     uint64_t cost;
 } dmsc_config_route_t;
+
+/* gateway.hosts: an HTTP Host mapped to a service prefix explicitly */
+typedef struct {
+    char host[256];
+    char prefix[DMSC_CONFIG_NAME_MAX];
+} dmsc_config_gw_host_t;
+
+/* gateway.paths: requests whose path starts with `path` go to `prefix`;
+ * strip: the upstream sees the path without it */
+typedef struct {
+    char path[256];
+    char prefix[DMSC_CONFIG_NAME_MAX];
+    bool strip;
+} dmsc_config_gw_path_t;
 
 typedef struct {
     char node_name[DMSC_CONFIG_NAME_MAX]; /* NDN URI; default /dmsc/node/<hostname> */
@@ -106,6 +124,26 @@ typedef struct {
             size_t n_interfaces;
         } discovery;
     } routing;
+
+    /* gateway: the HTTP/gRPC service gateway (docs/gateway.md) */
+    struct {
+        bool enabled;                         /* true */
+        dmsc_config_listen_t http;            /* gateway.http: 127.0.0.1:7381 */
+        bool unix_enabled;                    /* gateway.unix: on ("auto") */
+        bool unix_auto;                       /* path derived from listen.unix.path */
+        char unix_path[DMSC_CONFIG_PATH_MAX]; /* resolved by dmsc_config_resolve() */
+        uint64_t timeout_ms;                  /* request timeout: 10 s */
+        uint64_t body_max;                    /* request and response bodies: 64 MiB */
+        uint64_t inline_max;                  /* bodies up to this travel in one packet: 4 KiB */
+        uint64_t head_max;                    /* HTTP head bytes: 16 KiB */
+        uint32_t max_connections;             /* client connections: 1024 */
+        dmsc_config_gw_host_t *hosts;         /* gateway.hosts (heap, owned) */
+        size_t n_hosts;
+        dmsc_config_gw_path_t *paths; /* gateway.paths (heap, owned) */
+        size_t n_paths;
+    } gateway;
+    dmsc_svc_config_t *services; /* services (heap, owned) */
+    size_t n_services;
 
     char source[4096]; /* file the config was loaded from; "" = embedded defaults */
 } dmsc_config_t;

@@ -30,9 +30,12 @@ export PYTHONDONTWRITEBYTECODE=1
 # "# <script> pass N" so that the totals printed last are the ones counted)
 pass=0
 fail=0
-for t in test_dmscd.py test_badinput.py; do
+catalog=$(dirname "$(dirname "$(dirname "$bin")")")/examples/dmsc-example-catalog
+for t in test_dmscd.py test_badinput.py test_gateway.py; do
   out=$(mktemp)
-  /usr/bin/python3 "$here/$t" "$bin" | sed -u "s/^# \(pass\|fail\) /# $t \1 /" | tee "$out"
+  args=("$bin")
+  [ "$t" = test_gateway.py ] && args+=("$catalog")
+  /usr/bin/python3 "$here/$t" "${args[@]}" | sed -u "s/^# \(pass\|fail\) /# $t \1 /" | tee "$out"
   rc=${PIPESTATUS[0]}
   p=$(grep -E "^# $t pass [0-9]+$" "$out" | tail -1 | grep -oE '[0-9]+$')
   f=$(grep -E "^# $t fail [0-9]+$" "$out" | tail -1 | grep -oE '[0-9]+$')

@@ -1,0 +1,780 @@
+/*
+ * Segmented bodies (docs/http-mapping.md "Segments"):
+ *  - gw_stream: serve a byte stream as Data segments <base>/seg=N, holding
+ *    Interests for segments not produced yet, with back-pressure on the
+ *    writer and bounded retention;
+ *  - gw_fetch: fetch <base>/seg=0.. in order with a CUBIC congestion
+ *    window (ndn/cc.h) and timeout-driven retransmission.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "gw/gw_int.h"
+#include "ndn/lp.h"
+#include "sec/sig.h"
+
+#define LOGM "gw"
+
+/* Stream tunables. */
+#define STREAM_PAUSE_BYTES (4u << 20)  /* produced but not asked for yet: pause the writer */
+#define STREAM_RETAIN_BYTES (4u << 20) /* kept behind the highest segment asked for */
+#define STREAM_HELD_MAX 512            /* Interests held for future segments */
+#define STREAM_LINGER_MS 10000         /* after release: serve retransmissions this long */
+#define SEG_PAYLOAD_MAX 8192
+
+/* Fetch tunables. */
+#define FETCH_WINDOW_MAX 64
+#define FETCH_RING 128    /* > FETCH_WINDOW_MAX */
+#define FETCH_MAX_RETX 30 /* a producer may hold Interests while its source stalls */
+
+/* ================= gw_stream ================= */
+
+typedef struct {
+    uint64_t seg;
+    uint64_t deadline;
+    uint8_t token_len;
+    uint8_t token[32];
+} held_t;
+
+struct gw_stream {
+    dmsc_gw_t *g;
+    gw_stream_t *hnext;
+    uint64_t hash;
+    dmsc_namebuf_t base;
+    uint64_t freshness;
+    gw_stream_cb_t cb;
+    void *arg;
+    size_t segsize;
+
+    /* produced segments seg_lo .. seg_lo + nsegs - 1 */
+    uint8_t **segs;
+    uint32_t *seglen;
+    size_t segs_cap;
+    uint64_t seg_lo, nsegs;
+    uint8_t *cur; /* the segment being filled */
+    size_t cur_len;
+    uint64_t bytes;
+
+    bool ended, aborted, released, paused;
+    uint64_t highest_asked; /* +1; 0 = nothing asked yet */
+    uint64_t linger_until;
+    uint64_t ended_at_seg; /* final segment index when ended */
+
+    dmsc_http_field_t *trailers;
+    size_t ntrailers;
+    char *trailer_buf;
+
+    held_t *held;
+    size_t nheld;
+};
+
+static uint64_t base_hash(const dmsc_name_t *n)
+{
+    return dmsc_name_hash(n, n->ncomps);
+}
+
+static int streams_insert(dmsc_gw_t *g, gw_stream_t *s)
+{
+    if (g->streams_n + 1 > g->streams_cap / 2) {
+        size_t cap = g->streams_cap ? g->streams_cap * 2 : 64;
+        gw_stream_t **t = calloc(cap, sizeof *t);
+        if (!t) return DMSC_ENOMEM;
+        for (size_t i = 0; i < g->streams_cap; i++) {
+            gw_stream_t *x = g->streams[i];
+            while (x) {
+                gw_stream_t *nx = x->hnext;
+                x->hnext = t[x->hash & (cap - 1)];
+                t[x->hash & (cap - 1)] = x;
+                x = nx;
+            }
+        }
+        free(g->streams);
+        g->streams = t;
+        g->streams_cap = cap;
+    }
+    s->hnext = g->streams[s->hash & (g->streams_cap - 1)];
+    g->streams[s->hash & (g->streams_cap - 1)] = s;
+    g->streams_n++;
+    return 0;
+}
+
+static void streams_remove(dmsc_gw_t *g, gw_stream_t *s)
+{
+    gw_stream_t **pp = &g->streams[s->hash & (g->streams_cap - 1)];
+    while (*pp && *pp != s)
+        pp = &(*pp)->hnext;
+    if (*pp) {
+        *pp = s->hnext;
+        g->streams_n--;
+    }
+}
+
+static void stream_destroy(gw_stream_t *s)
+{
+    streams_remove(s->g, s);
+    for (uint64_t i = 0; i < s->nsegs; i++)
+        free(s->segs[i]);
+    free(s->segs);
+    free(s->seglen);
+    free(s->cur);
+    free(s->held);
+    free(s->trailers);
+    free(s->trailer_buf);
+    free(s);
+}
+
+int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
+                   const gw_stream_cb_t *cb, void *arg, gw_stream_t **out)
+{
+    gw_stream_t *s = calloc(1, sizeof *s);
+    if (!s) return DMSC_ENOMEM;
+    s->g = g;
+    if (dmsc_namebuf_copy(&s->base, base)) {
+        free(s);
+        return DMSC_ENAMELEN;
+    }
+    s->hash = base_hash(&s->base.name);
+    s->freshness = freshness_ms;
+    if (cb) s->cb = *cb;
+    s->arg = arg;
+    /* Data = Name (base + segment) + MetaInfo + Content(HttpSegment) + digest
+     * signature: keep it under the datagram ceiling */
+    size_t room = DMSC_TLV_DGRAM_MAX - 160 - (size_t)s->base.name.len;
+    s->segsize = room > SEG_PAYLOAD_MAX ? SEG_PAYLOAD_MAX : room;
+    if (s->segsize < 512 || !(s->cur = malloc(s->segsize)) || streams_insert(g, s)) {
+        free(s->cur);
+        free(s);
+        return DMSC_ENOMEM;
+    }
+    *out = s;
+    return 0;
+}
+
+uint64_t gw__stream_bytes(const gw_stream_t *s)
+{
+    return s->bytes;
+}
+
+/* Encode segment `seg` into g->buf; *wire set. 0 or an error. */
+static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
+{
+    dmsc_gw_t *g = s->g;
+    bool final = s->ended && seg == s->ended_at_seg;
+    dmsc_hmap_segment_t hs;
+    memset(&hs, 0, sizeof hs);
+    hs.body = dmsc_slice(s->segs[seg - s->seg_lo], s->seglen[seg - s->seg_lo]);
+    if (final && s->ntrailers) {
+        hs.has_trailers = true;
+        memcpy(hs.trailers, s->trailers, s->ntrailers * sizeof *s->trailers);
+        hs.ntrailers = s->ntrailers;
+    }
+    static uint8_t content_buf[DMSC_TLV_DGRAM_MAX];
+    dmsc_slice_t content;
+    int rc = dmsc_hmap_segment_encode(&hs, content_buf, sizeof content_buf, &content);
+    if (rc) return rc;
+    dmsc_namebuf_t nb;
+    dmsc_namebuf_copy(&nb, &s->base.name);
+    if ((rc = dmsc_namebuf_append_nni(&nb, DMSC_TT_SEGMENT, seg))) return rc;
+    dmsc_data_t d;
+    dmsc_hmap_data_init(&d, &nb.name, content, s->freshness, final);
+    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, sizeof g->buf, wire);
+}
+
+static bool seg_available(const gw_stream_t *s, uint64_t seg)
+{
+    return seg >= s->seg_lo && seg < s->seg_lo + s->nsegs;
+}
+
+static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
+{
+    dmsc_slice_t wire;
+    int rc = stream_encode(s, seg, &wire);
+    if (rc) {
+        DMSC_LOGW(LOGM, "event=segment-encode seg=%llu result=%s", (unsigned long long)seg,
+                  dmsc_errname(rc));
+        return;
+    }
+    s->g->ctr.seg_served++;
+    gw__send_data(s->g, wire.p, wire.n, token);
+}
+
+/* Free segments far behind what consumers ask for. */
+static void stream_trim(gw_stream_t *s)
+{
+    if (!s->highest_asked) return;
+    uint64_t keep_segs = STREAM_RETAIN_BYTES / s->segsize + 1;
+    uint64_t asked = s->highest_asked - 1;
+    while (s->nsegs > 0 && s->seg_lo + keep_segs < asked) {
+        free(s->segs[0]);
+        memmove(s->segs, s->segs + 1, (s->nsegs - 1) * sizeof *s->segs);
+        memmove(s->seglen, s->seglen + 1, (s->nsegs - 1) * sizeof *s->seglen);
+        s->nsegs--;
+        s->seg_lo++;
+    }
+}
+
+static uint64_t stream_unasked_bytes(const gw_stream_t *s)
+{
+    uint64_t produced_end = s->seg_lo + s->nsegs;
+    uint64_t asked = s->highest_asked;
+    if (asked >= produced_end) return 0;
+    return (produced_end - asked) * s->segsize;
+}
+
+static void stream_check_drain(gw_stream_t *s)
+{
+    if (s->paused && stream_unasked_bytes(s) < STREAM_PAUSE_BYTES / 2) {
+        s->paused = false;
+        if (s->cb.on_drain && !s->released) s->cb.on_drain(s->arg);
+    }
+}
+
+/* Answer held Interests whose segment exists now; drop expired ones. */
+static void stream_flush_held(gw_stream_t *s)
+{
+    uint64_t now = gw__now_ms(s->g);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nheld; i++) {
+        held_t *h = &s->held[i];
+        if (h->deadline <= now) continue;
+        if (seg_available(s, h->seg)) {
+            stream_serve(s, h->seg, dmsc_slice(h->token, h->token_len));
+            continue;
+        }
+        if (s->ended && h->seg > s->ended_at_seg) continue; /* past the end: never */
+        s->held[k++] = *h;
+    }
+    s->nheld = k;
+}
+
+static int stream_push(gw_stream_t *s)
+{
+    if (s->nsegs == s->segs_cap) {
+        size_t cap = s->segs_cap ? s->segs_cap * 2 : 16;
+        uint8_t **ns = realloc(s->segs, cap * sizeof *ns);
+        if (!ns) return DMSC_ENOMEM;
+        s->segs = ns;
+        uint32_t *nl = realloc(s->seglen, cap * sizeof *nl);
+        if (!nl) return DMSC_ENOMEM;
+        s->seglen = nl;
+        s->segs_cap = cap;
+    }
+    uint8_t *nb = malloc(s->segsize);
+    if (!nb) return DMSC_ENOMEM;
+    s->segs[s->nsegs] = s->cur;
+    s->seglen[s->nsegs] = (uint32_t)s->cur_len;
+    s->nsegs++;
+    s->cur = nb;
+    s->cur_len = 0;
+    return 0;
+}
+
+int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
+{
+    if (s->ended || s->aborted) return DMSC_EINVAL;
+    bool pushed = false;
+    while (n) {
+        if (s->cur_len == s->segsize) {
+            /* cur is full and more bytes follow: it is not the final one */
+            int rc = stream_push(s);
+            if (rc) return rc;
+            pushed = true;
+        }
+        size_t k = s->segsize - s->cur_len;
+        if (k > n) k = n;
+        memcpy(s->cur + s->cur_len, p, k);
+        s->cur_len += k;
+        s->bytes += k;
+        p += k;
+        n -= k;
+    }
+    if (pushed) stream_flush_held(s);
+    if (stream_unasked_bytes(s) >= STREAM_PAUSE_BYTES) {
+        s->paused = true;
+        return 1;
+    }
+    return 0;
+}
+
+int gw__stream_end(gw_stream_t *s, const dmsc_http_field_t *trailers, size_t ntrailers)
+{
+    if (s->ended || s->aborted) return DMSC_EINVAL;
+    if (ntrailers) {
+        size_t total = 0;
+        for (size_t i = 0; i < ntrailers; i++)
+            total += trailers[i].name_len + trailers[i].value_len;
+        s->trailers = calloc(ntrailers, sizeof *s->trailers);
+        s->trailer_buf = malloc(total + 1);
+        if (!s->trailers || !s->trailer_buf) return DMSC_ENOMEM;
+        char *q = s->trailer_buf;
+        for (size_t i = 0; i < ntrailers; i++) {
+            memcpy(q, trailers[i].name, trailers[i].name_len);
+            s->trailers[i].name = q;
+            s->trailers[i].name_len = trailers[i].name_len;
+            q += trailers[i].name_len;
+            memcpy(q, trailers[i].value, trailers[i].value_len);
+            s->trailers[i].value = q;
+            s->trailers[i].value_len = trailers[i].value_len;
+            q += trailers[i].value_len;
+        }
+        s->ntrailers = ntrailers;
+    }
+    int rc = stream_push(s);
+    if (rc) return rc;
+    s->ended = true;
+    s->ended_at_seg = s->seg_lo + s->nsegs - 1;
+    stream_flush_held(s);
+    return 0;
+}
+
+void gw__stream_abort(gw_stream_t *s)
+{
+    s->aborted = true;
+    s->nheld = 0; /* held Interests expire downstream */
+}
+
+void gw__stream_release(gw_stream_t *s)
+{
+    if (!s) return;
+    s->released = true;
+    s->cb.on_drain = NULL;
+    s->cb.on_done = NULL;
+    s->linger_until =
+        gw__now_ms(s->g) + STREAM_LINGER_MS + (s->freshness > STREAM_LINGER_MS ? 0 : 0);
+    if (s->aborted) stream_destroy(s);
+}
+
+static gw_stream_t *stream_find_for(dmsc_gw_t *g, const dmsc_name_t *name, uint64_t *seg)
+{
+    if (!g->streams_cap || name->ncomps < 2) return NULL;
+    dmsc_comp_t c;
+    const uint8_t *last = name->value + name->off[name->ncomps - 1];
+    if (last[0] != DMSC_TT_SEGMENT) return NULL;
+    dmsc_name_t base;
+    dmsc_name_get_prefix(name, name->ncomps - 1, &base);
+    uint64_t h = base_hash(&base);
+    for (gw_stream_t *s = g->streams[h & (g->streams_cap - 1)]; s; s = s->hnext) {
+        if (s->hash != h || !dmsc_name_equal(&s->base.name, &base)) continue;
+        (void)c;
+        /* decode the NNI of the segment component */
+        dmsc_name_t one;
+        dmsc_name_get_prefix(name, name->ncomps, &one);
+        size_t off = name->off[name->ncomps - 1];
+        size_t end = name->off[name->ncomps];
+        /* component TLV: type(1) len(1) value */
+        if (end - off < 3 || end - off > 10) return NULL;
+        size_t vlen = name->value[off + 1];
+        if (vlen + 2 != end - off || !(vlen == 1 || vlen == 2 || vlen == 4 || vlen == 8))
+            return NULL;
+        uint64_t v = 0;
+        for (size_t i = 0; i < vlen; i++)
+            v = (v << 8) | name->value[off + 2 + i];
+        *seg = v;
+        return s;
+    }
+    return NULL;
+}
+
+bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt)
+{
+    uint64_t seg;
+    gw_stream_t *s = stream_find_for(g, &in->name, &seg);
+    if (!s) {
+        /* a segment name of a stream we no longer have: Nack it, so the
+         * consumer fails fast instead of timing out */
+        if (in->name.ncomps >= 2 &&
+            in->name.value[in->name.off[in->name.ncomps - 1]] == DMSC_TT_SEGMENT &&
+            !in->has_app_params) {
+            g->ctr.seg_missing++;
+            gw__send_nack(g, pkt->wire, pkt->len, pkt->pit_token, DMSC_LP_NACK_NO_ROUTE);
+            return true;
+        }
+        return false;
+    }
+    if (s->ended && seg > s->ended_at_seg) {
+        /* a consumer's window ran past the end before it saw FinalBlockId:
+         * nothing to say (it stops asking once it has the final segment) */
+        g->ctr.seg_missing++;
+        return true;
+    }
+    if (s->aborted || seg < s->seg_lo) {
+        g->ctr.seg_missing++;
+        gw__send_nack(g, pkt->wire, pkt->len, pkt->pit_token, DMSC_LP_NACK_NO_ROUTE);
+        return true;
+    }
+    if (seg + 1 > s->highest_asked) s->highest_asked = seg + 1;
+    if (seg_available(s, seg)) {
+        stream_serve(s, seg, pkt->pit_token);
+    } else if (s->nheld < STREAM_HELD_MAX && pkt->pit_token.n <= 32) {
+        if (!s->held) s->held = malloc(STREAM_HELD_MAX * sizeof *s->held);
+        if (s->held) {
+            held_t *h = &s->held[s->nheld++];
+            h->seg = seg;
+            h->deadline = gw__now_ms(g) + in->lifetime;
+            h->token_len = (uint8_t)pkt->pit_token.n;
+            if (pkt->pit_token.n) memcpy(h->token, pkt->pit_token.p, pkt->pit_token.n);
+            g->ctr.seg_held++;
+        }
+    }
+    stream_trim(s);
+    stream_check_drain(s);
+    if (s->ended && seg == s->ended_at_seg && s->cb.on_done) s->cb.on_done(s->arg);
+    return true;
+}
+
+/* Free released streams whose linger time is over (called by gw.c's sweep). */
+void gw__streams_sweep(dmsc_gw_t *g)
+{
+    uint64_t now = gw__now_ms(g);
+    for (size_t i = 0; i < g->streams_cap; i++) {
+        gw_stream_t *s = g->streams[i];
+        while (s) {
+            gw_stream_t *nx = s->hnext;
+            if (s->released && s->linger_until <= now) stream_destroy(s);
+            s = nx;
+        }
+    }
+}
+
+void gw__streams_free_all(dmsc_gw_t *g)
+{
+    for (size_t i = 0; i < g->streams_cap; i++) {
+        while (g->streams[i])
+            stream_destroy(g->streams[i]);
+    }
+}
+
+/* ================= gw_fetch ================= */
+
+typedef struct {
+    gw_fetch_t *f;
+    uint64_t seg;
+    gw_wait_t *w; /* in flight */
+    uint64_t sent_ms;
+    uint32_t retx;
+    bool received, final;
+    uint8_t *data; /* received body bytes (copy) */
+    size_t len;
+    dmsc_http_field_t *trailers;
+    size_t ntrailers;
+    char *trailer_buf;
+} slot_t;
+
+struct gw_fetch {
+    dmsc_gw_t *g;
+    dmsc_namebuf_t base;
+    dmsc_namebuf_t fh;
+    bool has_fh, must_be_fresh;
+    uint64_t max_bytes, delivered;
+    gw_fetch_cb_t cb;
+    void *arg;
+    dmsc_cc_t cc;
+    dmsc_rtt_t rtt;
+    uint64_t next_send, next_deliver;
+    uint64_t final; /* UINT64_MAX: not known yet */
+    uint32_t inflight;
+    bool paused, done, in_cb, dead;
+    slot_t ring[FETCH_RING];
+};
+
+static slot_t *slot_of(gw_fetch_t *f, uint64_t seg)
+{
+    return &f->ring[seg % FETCH_RING];
+}
+
+static void fetch_pump(gw_fetch_t *f);
+
+static void slot_clear(slot_t *s)
+{
+    free(s->data);
+    free(s->trailers);
+    free(s->trailer_buf);
+    memset(s, 0, sizeof *s);
+}
+
+static void fetch_fail(gw_fetch_t *f, int kind)
+{
+    if (f->done) return;
+    f->done = true;
+    for (size_t i = 0; i < FETCH_RING; i++)
+        if (f->ring[i].w) {
+            gw__cancel(f->g, f->ring[i].w);
+            f->ring[i].w = NULL;
+        }
+    f->in_cb = true;
+    if (f->cb.on_error) f->cb.on_error(f->arg, kind);
+    f->in_cb = false;
+}
+
+static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason);
+
+static int fetch_send(gw_fetch_t *f, uint64_t seg)
+{
+    dmsc_gw_t *g = f->g;
+    dmsc_namebuf_t nb;
+    dmsc_namebuf_copy(&nb, &f->base.name);
+    int rc = dmsc_namebuf_append_nni(&nb, DMSC_TT_SEGMENT, seg);
+    if (rc) return rc;
+    dmsc_interest_t in;
+    dmsc_interest_init(&in);
+    in.name = nb.name;
+    in.must_be_fresh = f->must_be_fresh;
+    in.has_nonce = true;
+    randombytes_buf(&in.nonce, sizeof in.nonce);
+    in.has_lifetime = true;
+    double lt = f->rtt.rto_us / 1000.0 * 4;
+    in.lifetime = lt < 1000 ? 1000 : lt > 4000 ? 4000 : (uint64_t)lt;
+    uint8_t fhbuf[DMSC_NAME_MAX_LEN + 16];
+    if (f->has_fh) {
+        rc = dmsc_fwhint_build(&f->fh.name, 1, fhbuf, sizeof fhbuf, &in.fwhint);
+        if (rc) return rc;
+        in.has_fwhint = true;
+        in.fwhint_count = 1;
+    }
+    dmsc_slice_t wire;
+    static uint8_t ibuf[DMSC_TLV_DGRAM_MAX];
+    if ((rc = dmsc_interest_encode(&in, NULL, ibuf, sizeof ibuf, &wire))) return rc;
+    slot_t *s = slot_of(f, seg);
+    s->f = f;
+    s->seg = seg;
+    s->sent_ms = gw__now_ms(g);
+    rc = gw__express(g, wire.p, wire.n, &nb.name, in.lifetime, on_seg_result, s, &s->w);
+    if (rc) return rc;
+    f->inflight++;
+    return 0;
+}
+
+static void fetch_deliver(gw_fetch_t *f)
+{
+    while (!f->done && !f->paused) {
+        slot_t *s = slot_of(f, f->next_deliver);
+        if (!s->received || s->seg != f->next_deliver) break;
+        f->next_deliver++;
+        bool final = s->final;
+        f->in_cb = true;
+        int pause = 0;
+        if (s->len) pause = f->cb.on_data(f->arg, s->data, s->len);
+        if (final && !f->dead) {
+            f->done = true;
+            if (f->cb.on_end) f->cb.on_end(f->arg, s->trailers, s->ntrailers);
+        }
+        f->in_cb = false;
+        if (f->dead) return;
+        slot_clear(s);
+        if (pause == 1) f->paused = true;
+    }
+}
+
+static void fetch_pump(gw_fetch_t *f)
+{
+    if (f->done || f->dead) return;
+    uint32_t win = dmsc_cc_window(&f->cc);
+    if (win > FETCH_WINDOW_MAX) win = FETCH_WINDOW_MAX;
+    while (f->inflight < win && f->next_send <= f->final &&
+           f->next_send < f->next_deliver + FETCH_RING - 1) {
+        slot_t *s = slot_of(f, f->next_send);
+        if (s->received || s->w) break; /* ring full of undelivered data (paused) */
+        int rc = fetch_send(f, f->next_send);
+        if (rc) {
+            fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
+            return;
+        }
+        f->next_send++;
+    }
+}
+
+static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason);
+static bool fetch_reap(gw_fetch_t *f);
+
+static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason)
+{
+    slot_t *s = arg;
+    gw_fetch_t *f = s->f;
+    seg_result(s, result, d, nack_reason);
+    fetch_reap(f);
+}
+
+static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason)
+{
+    gw_fetch_t *f = s->f;
+    dmsc_gw_t *g = f->g;
+    s->w = NULL;
+    f->inflight--;
+    if (f->done || f->dead) return;
+    if (f->final != UINT64_MAX && s->seg > f->final) return; /* past the end: ignore */
+    uint64_t now_us = gw__now_ms(g) * 1000;
+    if (result == GW_RESULT_TIMEOUT) {
+        g->ctr.seg_retx++;
+        if (!f->cc.has_rec_point || s->seg > f->cc.rec_point) {
+            dmsc_cc_on_loss(&f->cc, now_us);
+            f->cc.rec_point = f->next_send;
+            f->cc.has_rec_point = true;
+        }
+        if (++s->retx > FETCH_MAX_RETX) {
+            fetch_fail(f, DMSC_HMAP_ERR_TIMEOUT);
+            return;
+        }
+        uint32_t retx = s->retx;
+        uint64_t seg = s->seg;
+        if (fetch_send(f, seg)) {
+            fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
+            return;
+        }
+        slot_of(f, seg)->retx = retx;
+        return;
+    }
+    if (result == GW_RESULT_NACK) {
+        (void)nack_reason;
+        fetch_fail(f, DMSC_HMAP_ERR_UPSTREAM_RESET);
+        return;
+    }
+    /* Data */
+    dmsc_hmap_segment_t hs;
+    if (dmsc_hmap_segment_decode(d->content.p, d->content.n, &hs)) {
+        fetch_fail(f, DMSC_HMAP_ERR_BAD_RESPONSE);
+        return;
+    }
+    if (!s->retx) dmsc_rtt_sample(&f->rtt, (double)(gw__now_ms(g) - s->sent_ms) * 1000.0);
+    dmsc_cc_on_data(&f->cc, now_us);
+    g->ctr.seg_fetched++;
+    bool final = false;
+    if (d->has_final_block) {
+        /* FinalBlockId equals this segment's component: the last one */
+        const uint8_t *last = d->name.value + d->name.off[d->name.ncomps - 1];
+        size_t llen = d->name.off[d->name.ncomps] - d->name.off[d->name.ncomps - 1];
+        final = d->final_block.tlv && d->final_block.size == llen &&
+                !memcmp(d->final_block.tlv, last, llen);
+        if (!final && d->final_block.type == DMSC_TT_SEGMENT) {
+            uint64_t v = 0;
+            for (size_t i = 0; i < d->final_block.len; i++)
+                v = (v << 8) | d->final_block.value[i];
+            if (v < f->final) f->final = v;
+        }
+    }
+    if (final) f->final = s->seg;
+    if (f->delivered + hs.body.n > f->max_bytes) {
+        fetch_fail(f, DMSC_HMAP_ERR_BODY_TOO_LARGE);
+        return;
+    }
+    f->delivered += hs.body.n;
+    s->received = true;
+    s->final = final;
+    if (hs.body.n) {
+        s->data = malloc(hs.body.n);
+        if (!s->data) {
+            fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
+            return;
+        }
+        memcpy(s->data, hs.body.p, hs.body.n);
+        s->len = hs.body.n;
+    }
+    if (final && hs.has_trailers && hs.ntrailers) {
+        size_t total = 0;
+        for (size_t i = 0; i < hs.ntrailers; i++)
+            total += hs.trailers[i].name_len + hs.trailers[i].value_len;
+        s->trailers = calloc(hs.ntrailers, sizeof *s->trailers);
+        s->trailer_buf = malloc(total + 1);
+        if (!s->trailers || !s->trailer_buf) {
+            fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
+            return;
+        }
+        char *q = s->trailer_buf;
+        for (size_t i = 0; i < hs.ntrailers; i++) {
+            memcpy(q, hs.trailers[i].name, hs.trailers[i].name_len);
+            s->trailers[i].name = q;
+            s->trailers[i].name_len = hs.trailers[i].name_len;
+            q += hs.trailers[i].name_len;
+            memcpy(q, hs.trailers[i].value, hs.trailers[i].value_len);
+            s->trailers[i].value = q;
+            s->trailers[i].value_len = hs.trailers[i].value_len;
+            q += hs.trailers[i].value_len;
+        }
+        s->ntrailers = hs.ntrailers;
+    }
+    fetch_deliver(f);
+    if (f->dead) return;
+    fetch_pump(f);
+}
+
+int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, bool must_be_fresh,
+                  uint64_t max_bytes, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out)
+{
+    gw_fetch_t *f = calloc(1, sizeof *f);
+    if (!f) return DMSC_ENOMEM;
+    f->g = g;
+    if (dmsc_namebuf_copy(&f->base, base)) goto bad;
+    if (fh && fh->ncomps) {
+        if (dmsc_namebuf_copy(&f->fh, fh)) goto bad;
+        f->has_fh = true;
+    }
+    f->must_be_fresh = must_be_fresh;
+    f->max_bytes = max_bytes ? max_bytes : UINT64_MAX;
+    f->cb = *cb;
+    f->arg = arg;
+    f->final = UINT64_MAX;
+    dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, 8, FETCH_WINDOW_MAX);
+    dmsc_rtt_init(&f->rtt);
+    /* the first window goes out now; errors (a name too long for a
+     * segment) come back here rather than through on_error */
+    uint32_t win = dmsc_cc_window(&f->cc);
+    for (uint32_t i = 0; i < win; i++) {
+        int rc = fetch_send(f, f->next_send);
+        if (rc) {
+            for (size_t k = 0; k < FETCH_RING; k++)
+                if (f->ring[k].w) gw__cancel(g, f->ring[k].w);
+            free(f);
+            return rc;
+        }
+        f->next_send++;
+    }
+    *out = f;
+    return 0;
+bad:
+    free(f);
+    return DMSC_ENAMELEN;
+}
+
+void gw__fetch_resume(gw_fetch_t *f)
+{
+    if (!f || !f->paused || f->done) return;
+    f->paused = false;
+    fetch_deliver(f);
+    if (fetch_reap(f)) return;
+    fetch_pump(f);
+    fetch_reap(f);
+}
+
+static void fetch_destroy(gw_fetch_t *f)
+{
+    for (size_t i = 0; i < FETCH_RING; i++)
+        slot_clear(&f->ring[i]);
+    free(f);
+}
+
+/* After a callback into the owner: if it freed the fetch meanwhile, finish
+ * that now. Returns true when f is gone. */
+static bool fetch_reap(gw_fetch_t *f)
+{
+    if (!f->dead) return false;
+    fetch_destroy(f);
+    return true;
+}
+
+void gw__fetch_free(gw_fetch_t *f)
+{
+    if (!f) return;
+    for (size_t i = 0; i < FETCH_RING; i++) {
+        if (f->ring[i].w) gw__cancel(f->g, f->ring[i].w);
+        f->ring[i].w = NULL;
+    }
+    f->done = true;
+    if (f->in_cb) {
+        f->dead = true; /* freed by the frame that called the owner */
+        return;
+    }
+    fetch_destroy(f);
+}

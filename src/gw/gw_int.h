@@ -1,0 +1,182 @@
+/*
+ * Internals of the service gateway (src/gw), shared by its files:
+ *
+ *   gw.c       lifecycle, the app face, the consumer table (Interests the
+ *              gateway expresses, matched to Data/Nack/timeouts by name),
+ *              dispatch of incoming Interests, admin API and metrics
+ *   flow.c     segmented bodies: gw_stream (serve a byte stream as
+ *              segments) and gw_fetch (fetch segments in order with a
+ *              congestion window)
+ *   egress.c   the caller's side: HTTP/1.1 (and h2c) listeners
+ *   ingress.c  the callee's side: Interest -> local instance -> Data
+ *
+ * Everything runs on the daemon's libuv loop; nothing here is thread-safe.
+ */
+#ifndef DMSC_GW_GW_INT_H
+#define DMSC_GW_GW_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "face/face.h"
+#include "gw/gw.h"
+#include "gw/hmap.h"
+#include "gw/http.h"
+#include "gw/http1.h"
+#include "gw/svc.h"
+#include "gw/upstream.h"
+#include "mgmt/config.h"
+#include "mgmt/rib.h"
+#include "ndn/cc.h"
+#include "ndn/data.h"
+#include "ndn/interest.h"
+#include "ndn/name.h"
+
+typedef struct gw_pend gw_pend_t;
+typedef struct gw_wait gw_wait_t;
+typedef struct gw_stream gw_stream_t;
+typedef struct gw_fetch gw_fetch_t;
+typedef struct gw_econn gw_econn_t;
+typedef struct gw_ireq gw_ireq_t;
+
+/* ---- consumer table (gw.c) ---- */
+
+enum { GW_RESULT_DATA = 0, GW_RESULT_NACK = 1, GW_RESULT_TIMEOUT = 2 };
+
+/* d: the Data (valid during the call) when result is GW_RESULT_DATA;
+ * nack_reason when GW_RESULT_NACK. The wait handle is gone after the call. */
+typedef void (*gw_result_cb)(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason);
+
+/* Counters of the whole gateway (admin API, /metrics). */
+typedef struct {
+    uint64_t egress_conns, egress_conns_open, egress_requests, egress_responses;
+    uint64_t egress_errors[DMSC_HMAP_ERR_MAX + 1]; /* by dmsc-error kind */
+    uint64_t egress_bad_requests;
+    uint64_t ingress_requests, ingress_responses, ingress_inline, ingress_segmented;
+    uint64_t ingress_errors[DMSC_HMAP_ERR_MAX + 1];
+    uint64_t ingress_malformed, ingress_nack_no_instance;
+    uint64_t interests_out, data_in, nacks_in, timeouts;
+    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx;
+    uint64_t body_bytes_in, body_bytes_out;
+} gw_counters_t;
+
+struct dmsc_gw {
+    uv_loop_t *loop;
+    dmsc_facetable_t *ft;
+    dmsc_rib_t *rib;
+    dmsc_faceid_t face;  /* consumer side: Interests the gateway expresses */
+    dmsc_faceid_t pface; /* producer side: service prefixes, body and response segments */
+    bool stopping;
+
+    dmsc_config_t cfg;       /* own copy (gateway, services, node name) */
+    dmsc_namebuf_t node;     /* node name: ForwardingHint for our segments */
+    dmsc_namebuf_t body_pfx; /* <node>/gw/body: request bodies we serve */
+    char pseudonym[64];      /* Via: 1.1 <pseudonym> (last node-name component) */
+    uv_timer_t sweep;        /* frees streams whose linger time is over */
+    dmsc_svcreg_t *svcs;     /* services and their instances */
+
+    /* consumer table: open hash by name, deadlines on a min-heap */
+    gw_pend_t **tab;
+    size_t tab_cap, tab_n;
+    gw_pend_t **heap;
+    size_t heap_n, heap_cap;
+    uv_timer_t timer;
+    uint64_t timer_at; /* ms; UINT64_MAX = not armed */
+
+    /* producer side: streams we serve, by base-name hash */
+    gw_stream_t **streams;
+    size_t streams_cap, streams_n;
+
+    /* egress listeners and connections */
+    uv_tcp_t http_tcp;
+    uv_pipe_t http_unix;
+    bool http_tcp_open, http_unix_open;
+    int http_port;
+    gw_econn_t *econns; /* list */
+    size_t n_econns;
+
+    gw_ireq_t *ireqs; /* ingress requests in progress (list) */
+    size_t n_ireqs;
+
+    gw_counters_t ctr;
+    uint8_t buf[DMSC_TLV_DGRAM_MAX]; /* encode scratch for one packet */
+};
+
+uint64_t gw__now_ms(dmsc_gw_t *g);
+
+/* Express an Interest (full wire) named `name` and wait up to lifetime_ms.
+ * If the same name is already pending, the caller joins that wait (one
+ * Interest on the wire). Returns 0 with *out set (cancel with
+ * gw__cancel), or DMSC_ENOMEM / a face error. The callback never runs
+ * from inside this call. */
+int gw__express(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t *name,
+                uint64_t lifetime_ms, gw_result_cb cb, void *arg, gw_wait_t **out);
+void gw__cancel(dmsc_gw_t *g, gw_wait_t *w);
+
+/* Send a Data or Nack back towards the downstream of an Interest we got
+ * on the app face (pit_token echoed). */
+int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pit_token);
+int gw__send_nack(dmsc_gw_t *g, const uint8_t *interest, size_t len, dmsc_slice_t pit_token,
+                  uint64_t reason);
+
+/* ---- segmented streams, producer side (flow.c) ----
+ * A byte stream served as segments <base>/seg=N of at most segsize bytes.
+ * Writers append; Interests for segments not produced yet are held until
+ * they are (or expire). Segments stay until the stream is freed, except
+ * that at most `retain` bytes are kept behind the highest segment asked
+ * for. The writer is told to pause when more than `window` bytes are
+ * waiting to be fetched. */
+typedef struct {
+    void (*on_drain)(void *arg); /* below the pause mark again: resume reading */
+    void (*on_done)(void *arg);  /* every segment fetched (or the linger timer ran out) */
+} gw_stream_cb_t;
+
+int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
+                   const gw_stream_cb_t *cb, void *arg, gw_stream_t **out);
+/* Append bytes. Returns 0, 1 (pause the source until on_drain) or DMSC_E*. */
+int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n);
+/* No more bytes; trailers (may be NULL/0) ride in the final segment. */
+int gw__stream_end(gw_stream_t *s, const dmsc_http_field_t *trailers, size_t ntrailers);
+/* The producer failed: held and future Interests get a Nack. */
+void gw__stream_abort(gw_stream_t *s);
+/* Detach the owner: the stream lives on (serving retransmissions) until
+ * it is fully fetched or its linger time passes, then frees itself. */
+void gw__stream_release(gw_stream_t *s);
+uint64_t gw__stream_bytes(const gw_stream_t *s);
+/* An Interest on the app face: if its name is a segment of a stream we
+ * serve, answer or hold it and return true. */
+bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
+void gw__streams_free_all(dmsc_gw_t *g);
+void gw__streams_sweep(dmsc_gw_t *g);
+
+/* ---- segmented fetch, consumer side (flow.c) ----
+ * Fetch <base>/seg=0.. in order (ForwardingHint fh when not NULL) with a
+ * CUBIC window and RTO retransmission, delivering bytes in order. */
+typedef struct {
+    /* Bytes in order. Return 1 to pause (call gw__fetch_resume later). */
+    int (*on_data)(void *arg, const uint8_t *p, size_t n);
+    /* Final segment delivered; trailers valid during the call. */
+    void (*on_end)(void *arg, const dmsc_http_field_t *trailers, size_t ntrailers);
+    /* Gave up: DMSC_HMAP_ERR_* kind. */
+    void (*on_error)(void *arg, int kind);
+} gw_fetch_cb_t;
+
+int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, bool must_be_fresh,
+                  uint64_t max_bytes, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out);
+void gw__fetch_resume(gw_fetch_t *f);
+void gw__fetch_free(gw_fetch_t *f);
+
+/* ---- egress (egress.c) and ingress (ingress.c) ---- */
+int gw__egress_start(dmsc_gw_t *g);
+void gw__egress_stop(dmsc_gw_t *g);
+void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
+void gw__ingress_stop(dmsc_gw_t *g);
+/* Request bodies the egress serves under <node>/gw/body/<id> are gw
+ * streams: nothing special to dispatch. */
+
+/* An error response (status from the dmsc-error kind, header, short text
+ * body) for an HTTP/1.x client. */
+int gw__write_error(dmsc_gw_buf_t *b, int kind, const char *detail, bool keep_alive);
+
+#endif
