@@ -93,7 +93,8 @@ static void on_written(uv_write_t *wr, int status)
     }
     if (c->closing) return;
     if (c->req && c->req->fetch && c->wq_bytes < OUT_RESUME_BYTES) gw__fetch_resume(c->req->fetch);
-    if (c->want_close && c->wq_bytes == 0) conn_close(c);
+    /* close once the response in progress (if any) is complete and written */
+    if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) conn_close(c);
 }
 
 static int conn_write(gw_econn_t *c, const void *p, size_t n)
@@ -671,9 +672,18 @@ static void bad_request(gw_econn_t *c, const dmsc_http1_event_t *ev)
     if (c->wq_bytes == 0) conn_close(c);
 }
 
+/* May the parser run? Not while a response is pending (pipelined requests
+ * wait), and once the connection is to close only to finish reading the
+ * body of the request in progress (its response may already be streaming). */
+static bool may_parse(const gw_econn_t *c)
+{
+    if (c->closing || c->blocked) return false;
+    return !c->want_close || (c->req && !c->req->body_ended);
+}
+
 static void conn_process(gw_econn_t *c)
 {
-    while (!c->closing && !c->want_close && !c->blocked) {
+    while (may_parse(c)) {
         dmsc_http1_event_t ev;
         size_t used = 0;
         int t = dmsc_http1_parse(&c->parser, c->in.p ? c->in.p : (const uint8_t *)"", c->in.len,
@@ -702,7 +712,7 @@ static void conn_process(gw_econn_t *c)
             return;
         }
     }
-    if (c->closing || c->want_close) return;
+    if (!may_parse(c) && (c->closing || c->want_close)) return;
     if (c->peer_eof) {
         if (!c->req && c->in.len == 0)
             conn_close(c);
