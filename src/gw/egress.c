@@ -25,15 +25,9 @@
 
 enum { BODY_NONE, BODY_INLINE, BODY_STREAM };
 
-/* An owned copy of a request head (the parser's views die with the input). */
-typedef struct {
-    dmsc_http_head_t h;
-    char *store;
-} head_copy_t;
-
-typedef struct {
+typedef struct ereq {
     gw_econn_t *c;
-    head_copy_t hc;
+    gw_head_copy_t hc;
     dmsc_namebuf_t prefix;
     char target[DMSC_HMAP_TARGET_MAX + 1]; /* origin-form, after strip */
     size_t target_len;
@@ -51,23 +45,6 @@ typedef struct {
     uint64_t t0;
 } ereq_t;
 
-struct gw_econn {
-    gw_econn_t *next, **pprev;
-    dmsc_gw_t *g;
-    union {
-        uv_tcp_t tcp;
-        uv_pipe_t pipe;
-        uv_stream_t s;
-        uv_handle_t h;
-    } u;
-    char peer[64]; /* client IP, "" for Unix */
-    dmsc_gw_buf_t in;
-    dmsc_http1_parser_t parser;
-    bool reading, closing, peer_eof, want_close, blocked;
-    size_t wq_bytes;
-    ereq_t *req;
-};
-
 typedef struct {
     uv_write_t wr;
     gw_econn_t *c;
@@ -75,7 +52,6 @@ typedef struct {
     uint8_t data[];
 } wbuf_t;
 
-static void conn_close(gw_econn_t *c);
 static void conn_process(gw_econn_t *c);
 static void req_free(ereq_t *r);
 
@@ -88,16 +64,18 @@ static void on_written(uv_write_t *wr, int status)
     c->wq_bytes -= w->len;
     free(w);
     if (status < 0) {
-        conn_close(c);
+        gw__econn_close(c);
         return;
     }
     if (c->closing) return;
+    if (c->h2 && c->wq_bytes < OUT_RESUME_BYTES) gw__h2_writable(c);
+    if (c->closing) return;
     if (c->req && c->req->fetch && c->wq_bytes < OUT_RESUME_BYTES) gw__fetch_resume(c->req->fetch);
     /* close once the response in progress (if any) is complete and written */
-    if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) conn_close(c);
+    if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) gw__econn_close(c);
 }
 
-static int conn_write(gw_econn_t *c, const void *p, size_t n)
+int gw__econn_write(gw_econn_t *c, const void *p, size_t n)
 {
     if (c->closing || !n) return 0;
     wbuf_t *w = malloc(sizeof *w + n);
@@ -116,7 +94,7 @@ static int conn_write(gw_econn_t *c, const void *p, size_t n)
 
 static int conn_write_buf(gw_econn_t *c, dmsc_gw_buf_t *b)
 {
-    int rc = conn_write(c, b->p, b->len);
+    int rc = gw__econn_write(c, b->p, b->len);
     dmsc_gw_buf_free(b);
     return rc;
 }
@@ -151,7 +129,7 @@ static void req_error(ereq_t *r, int kind, const char *detail)
     if (r->resp_started) {
         c->want_close = true;
         r->done = true;
-        if (c->wq_bytes == 0) conn_close(c);
+        if (c->wq_bytes == 0) gw__econn_close(c);
         return;
     }
     /* the unread rest of a request body makes the connection unusable */
@@ -168,7 +146,7 @@ static void req_error(ereq_t *r, int kind, const char *detail)
 
 /* ---- request lifecycle ---- */
 
-static int copy_head(head_copy_t *hc, const dmsc_http_head_t *h)
+int gw__head_copy(gw_head_copy_t *hc, const dmsc_http_head_t *h)
 {
     size_t total = h->method_len + h->target_len + h->authority_len + 3;
     for (size_t i = 0; i < h->nfields; i++)
@@ -199,9 +177,9 @@ static int copy_head(head_copy_t *hc, const dmsc_http_head_t *h)
 
 /* Resolve the service prefix and the upstream target of a request.
  * Returns 0 or a DMSC_HMAP_ERR_* kind. */
-static int resolve(dmsc_gw_t *g, ereq_t *r)
+int gw__resolve(dmsc_gw_t *g, const dmsc_http_head_t *h, dmsc_namebuf_t *prefix, char *target,
+                size_t *target_len)
 {
-    const dmsc_http_head_t *h = &r->hc.h;
     const char *t = h->target;
     size_t tl = h->target_len;
     /* absolute-form: keep the path part */
@@ -233,7 +211,7 @@ static int resolve(dmsc_gw_t *g, ereq_t *r)
         }
     }
     if (best) {
-        if (dmsc_namebuf_from_uri(&r->prefix, best->prefix)) return DMSC_HMAP_ERR_INTERNAL;
+        if (dmsc_namebuf_from_uri(prefix, best->prefix)) return DMSC_HMAP_ERR_INTERNAL;
         if (best->strip) {
             t += best_len;
             tl -= best_len;
@@ -242,18 +220,18 @@ static int resolve(dmsc_gw_t *g, ereq_t *r)
                 tl++;
             }
             if (tl == 0 || t[0] != '/') {
-                r->target[0] = '/';
-                memcpy(r->target + 1, t, tl);
-                r->target_len = tl + 1;
+                target[0] = '/';
+                memcpy(target + 1, t, tl);
+                *target_len = tl + 1;
                 return 0;
             }
         }
-        memcpy(r->target, t, tl);
-        r->target_len = tl;
+        memcpy(target, t, tl);
+        *target_len = tl;
         return 0;
     }
-    memcpy(r->target, t, tl);
-    r->target_len = tl;
+    memcpy(target, t, tl);
+    *target_len = tl;
     if (!h->authority || !h->authority_len) return DMSC_HMAP_ERR_BAD_HOST;
     /* explicit host mappings, then the reversed-labels rule */
     size_t al = h->authority_len;
@@ -262,58 +240,56 @@ static int resolve(dmsc_gw_t *g, ereq_t *r)
     for (size_t i = 0; i < g->cfg.gateway.n_hosts; i++) {
         const dmsc_config_gw_host_t *hm = &g->cfg.gateway.hosts[i];
         if (strlen(hm->host) == al && !strncasecmp(hm->host, h->authority, al)) {
-            if (dmsc_namebuf_from_uri(&r->prefix, hm->prefix)) return DMSC_HMAP_ERR_INTERNAL;
+            if (dmsc_namebuf_from_uri(prefix, hm->prefix)) return DMSC_HMAP_ERR_INTERNAL;
             return 0;
         }
     }
-    if (dmsc_hmap_host_to_prefix(h->authority, h->authority_len, &r->prefix))
+    if (dmsc_hmap_host_to_prefix(h->authority, h->authority_len, prefix))
         return DMSC_HMAP_ERR_BAD_HOST;
     return 0;
 }
 
 static void on_response(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason);
 
-static int send_interest(ereq_t *r)
+int gw__express_request(dmsc_gw_t *g, const gw_request_t *rq, gw_result_cb cb, void *arg,
+                        gw_wait_t **w, dmsc_namebuf_t *iname)
 {
-    gw_econn_t *c = r->c;
-    dmsc_gw_t *g = c->g;
     static dmsc_hmap_fieldset_t fs;
     static dmsc_hmap_request_t q;
     dmsc_hmap_request_init(&q);
-    int rc = dmsc_hmap_request_fields(&r->hc.h, !r->stable, c->peer[0] ? c->peer : NULL, &fs);
+    int rc = dmsc_hmap_request_fields(rq->head, !rq->stable,
+                                      rq->peer && rq->peer[0] ? rq->peer : NULL, &fs);
     if (rc)
         return rc == DMSC_ETOOBIG ? DMSC_HMAP_ERR_HEADERS_TOO_LARGE
                                   : DMSC_HMAP_ERR_MALFORMED_REQUEST;
-    q.method = r->hc.h.method;
-    q.method_len = r->hc.h.method_len;
-    q.target = r->target;
-    q.target_len = r->target_len;
-    q.authority = r->hc.h.authority;
-    q.authority_len = r->hc.h.authority ? r->hc.h.authority_len : 0;
+    q.method = rq->head->method;
+    q.method_len = rq->head->method_len;
+    q.target = rq->target;
+    q.target_len = rq->target_len;
+    q.authority = rq->head->authority;
+    q.authority_len = rq->head->authority ? rq->head->authority_len : 0;
     q.scheme = "http";
     q.scheme_len = 4;
-    q.version = r->hc.h.version;
+    q.version = rq->head->version;
     q.te_trailers = fs.te_trailers;
     memcpy(q.fields, fs.f, fs.n * sizeof *fs.f);
     q.nfields = fs.n;
-    if (!r->stable) {
+    if (!rq->stable) {
         q.has_request_id = true;
         randombytes_buf(q.request_id, sizeof q.request_id);
     }
-    if (r->body_mode == BODY_INLINE) {
-        q.body = DMSC_HMAP_BODY_INLINE;
-        q.body_data = dmsc_slice(r->body.p, r->body.len);
-    } else if (r->body_mode == BODY_STREAM) {
-        q.body = DMSC_HMAP_BODY_NAMED;
-        q.body_name = r->body_name.name;
-        q.has_body_length = r->hc.h.body == DMSC_HTTP_BODY_LENGTH;
-        q.body_length = r->hc.h.content_length;
+    q.body = rq->body;
+    q.body_data = rq->body_data;
+    if (rq->body == DMSC_HMAP_BODY_NAMED) {
+        q.body_name = *rq->body_name;
+        q.has_body_length = rq->has_body_length;
+        q.body_length = rq->body_length;
     }
     static uint8_t buf[4 * DMSC_TLV_DGRAM_MAX];
     dmsc_slice_t wire;
     uint32_t nonce;
     randombytes_buf(&nonce, sizeof nonce);
-    rc = dmsc_hmap_request_encode(&r->prefix.name, &q, nonce, g->cfg.gateway.timeout_ms, -1, buf,
+    rc = dmsc_hmap_request_encode(rq->prefix, &q, nonce, g->cfg.gateway.timeout_ms, -1, buf,
                                   sizeof buf, &wire);
     if (rc == DMSC_ENAMELEN || rc == DMSC_ENAMECOMPS) return DMSC_HMAP_ERR_URI_TOO_LONG;
     if (rc == DMSC_ETOOBIG || rc == DMSC_ENOBUFS) return DMSC_HMAP_ERR_HEADERS_TOO_LARGE;
@@ -322,11 +298,33 @@ static int send_interest(ereq_t *r)
     dmsc_interest_t in;
     if (dmsc_interest_decode(&in, wire.p, wire.n, DMSC_TLV_MAX_PACKET))
         return DMSC_HMAP_ERR_INTERNAL;
-    dmsc_namebuf_copy(&r->iname, &in.name);
-    rc = gw__express(g, wire.p, wire.n, &in.name, g->cfg.gateway.timeout_ms, on_response, r, &r->w);
+    dmsc_namebuf_copy(iname, &in.name);
+    rc = gw__express(g, wire.p, wire.n, &in.name, g->cfg.gateway.timeout_ms, cb, arg, w);
     if (rc) return DMSC_HMAP_ERR_INTERNAL;
-    r->started_interest = true;
     return 0;
+}
+
+static int send_interest(ereq_t *r)
+{
+    gw_econn_t *c = r->c;
+    gw_request_t rq = {.head = &r->hc.h,
+                       .prefix = &r->prefix.name,
+                       .target = r->target,
+                       .target_len = r->target_len,
+                       .stable = r->stable,
+                       .peer = c->peer};
+    if (r->body_mode == BODY_INLINE) {
+        rq.body = DMSC_HMAP_BODY_INLINE;
+        rq.body_data = dmsc_slice(r->body.p, r->body.len);
+    } else if (r->body_mode == BODY_STREAM) {
+        rq.body = DMSC_HMAP_BODY_NAMED;
+        rq.body_name = &r->body_name.name;
+        rq.has_body_length = r->hc.h.body == DMSC_HTTP_BODY_LENGTH;
+        rq.body_length = r->hc.h.content_length;
+    }
+    int kind = gw__express_request(c->g, &rq, on_response, r, &r->w, &r->iname);
+    if (!kind) r->started_interest = true;
+    return kind;
 }
 
 /* ---- response body ---- */
@@ -342,10 +340,10 @@ static int fetch_data(void *arg, const uint8_t *p, size_t n)
         dmsc_gw_buf_init(&b, 0);
         dmsc_http1_write_chunk_header(&b, n);
         conn_write_buf(c, &b);
-        conn_write(c, p, n);
-        conn_write(c, DMSC_HTTP1_CRLF, 2);
+        gw__econn_write(c, p, n);
+        gw__econn_write(c, DMSC_HTTP1_CRLF, 2);
     } else {
-        conn_write(c, p, n);
+        gw__econn_write(c, p, n);
     }
     return c->wq_bytes > OUT_PAUSE_BYTES ? 1 : 0;
 }
@@ -502,7 +500,7 @@ static void req_complete(ereq_t *r)
         req_free(r);
         c->blocked = false;
         if (c->want_close) {
-            if (c->wq_bytes == 0) conn_close(c);
+            if (c->wq_bytes == 0) gw__econn_close(c);
             return;
         }
         conn_process(c);
@@ -537,10 +535,10 @@ static void on_head(gw_econn_t *c, const dmsc_http_head_t *h)
     dmsc_gw_t *g = c->g;
     g->ctr.egress_requests++;
     ereq_t *r = calloc(1, sizeof *r);
-    if (!r || copy_head(&r->hc, h)) {
+    if (!r || gw__head_copy(&r->hc, h)) {
         free(r);
         c->want_close = true;
-        conn_close(c);
+        gw__econn_close(c);
         return;
     }
     r->c = c;
@@ -556,7 +554,7 @@ static void on_head(gw_econn_t *c, const dmsc_http_head_t *h)
     else
         r->body_mode = BODY_STREAM;
     if (r->body_mode != BODY_NONE) r->stable = false; /* a body makes it unique */
-    int kind = resolve(g, r);
+    int kind = gw__resolve(g, &r->hc.h, &r->prefix, r->target, &r->target_len);
     if (kind) {
         req_error(r, kind, NULL);
         return;
@@ -669,7 +667,7 @@ static void bad_request(gw_econn_t *c, const dmsc_http1_event_t *ev)
         req_free(r);
     }
     c->want_close = true;
-    if (c->wq_bytes == 0) conn_close(c);
+    if (c->wq_bytes == 0) gw__econn_close(c);
 }
 
 /* May the parser run? Not while a response is pending (pipelined requests
@@ -683,6 +681,30 @@ static bool may_parse(const gw_econn_t *c)
 
 static void conn_process(gw_econn_t *c)
 {
+    if (c->h2) {
+        gw__h2_input(c);
+        return;
+    }
+    if (!c->h1 && c->in.len) { /* HTTP/2 with prior knowledge (h2c, gRPC)? */
+        static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        size_t n = c->in.len < sizeof preface - 1 ? c->in.len : sizeof preface - 1;
+        if (!memcmp(c->in.p, preface, n)) {
+            if (n < sizeof preface - 1) {
+                if (c->peer_eof)
+                    gw__econn_close(c);
+                else
+                    gw__econn_start_read(c);
+                return;
+            }
+            if (gw__h2_attach(c)) {
+                gw__econn_close(c);
+                return;
+            }
+            gw__h2_input(c);
+            return;
+        }
+        c->h1 = true;
+    }
     while (may_parse(c)) {
         dmsc_http1_event_t ev;
         size_t used = 0;
@@ -715,20 +737,19 @@ static void conn_process(gw_econn_t *c)
     if (!may_parse(c) && (c->closing || c->want_close)) return;
     if (c->peer_eof) {
         if (!c->req && c->in.len == 0)
-            conn_close(c);
+            gw__econn_close(c);
         else if (!c->req || (!c->req->body_ended && !c->blocked)) {
             dmsc_http1_event_t ev;
             if (dmsc_http1_parse_eof(&c->parser, &ev) == DMSC_HTTP1_ERROR)
                 bad_request(c, &ev);
             else if (!c->req)
-                conn_close(c);
+                gw__econn_close(c);
         }
         return;
     }
     /* read more unless the input is already full of pipelined requests */
     bool want = c->in.len < c->g->cfg.gateway.head_max + IN_MAX_EXTRA;
     if (want && !c->reading) {
-        extern void gw__econn_start_read(gw_econn_t * c);
         gw__econn_start_read(c);
     } else if (!want && c->reading) {
         uv_read_stop(&c->u.s);
@@ -764,7 +785,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         uv_read_stop(s);
         c->reading = false;
         if (n != UV_EOF) {
-            conn_close(c);
+            gw__econn_close(c);
             return;
         }
         c->peer_eof = true;
@@ -775,7 +796,6 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     conn_process(c);
 }
 
-void gw__econn_start_read(gw_econn_t *c);
 void gw__econn_start_read(gw_econn_t *c)
 {
     if (c->closing || c->reading || c->peer_eof) return;
@@ -789,11 +809,12 @@ static void on_conn_closed(uv_handle_t *h)
     free(c);
 }
 
-static void conn_close(gw_econn_t *c)
+void gw__econn_close(gw_econn_t *c)
 {
     if (c->closing) return;
     c->closing = true;
     dmsc_gw_t *g = c->g;
+    if (c->h2) gw__h2_detach(c);
     if (c->req) {
         ereq_t *r = c->req;
         c->req = NULL;
@@ -917,5 +938,5 @@ void gw__egress_stop(dmsc_gw_t *g)
     }
     g->http_tcp_open = g->http_unix_open = false;
     while (g->econns)
-        conn_close(g->econns);
+        gw__econn_close(g->econns);
 }

@@ -96,7 +96,8 @@ struct dmsc_gw {
     gw_econn_t *econns; /* list */
     size_t n_econns;
 
-    gw_ireq_t *ireqs; /* ingress requests in progress (list) */
+    gw_ireq_t *ireqs;   /* ingress requests in progress (list) */
+    struct h2up *h2ups; /* HTTP/2 connections to h2c/gRPC instances */
     size_t n_ireqs;
 
     gw_counters_t ctr;
@@ -167,7 +168,75 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
 void gw__fetch_resume(gw_fetch_t *f);
 void gw__fetch_free(gw_fetch_t *f);
 
-/* ---- egress (egress.c) and ingress (ingress.c) ---- */
+/* ---- egress (egress.c, egress_h2.c) and ingress (ingress.c) ---- */
+
+typedef struct gw_h2conn gw_h2conn_t;
+
+struct gw_econn {
+    gw_econn_t *next, **pprev;
+    dmsc_gw_t *g;
+    union {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+        uv_stream_t s;
+        uv_handle_t h;
+    } u;
+    char peer[64]; /* client IP, "" for Unix */
+    dmsc_gw_buf_t in;
+    dmsc_http1_parser_t parser;
+    bool reading, closing, peer_eof, want_close, blocked;
+    size_t wq_bytes;
+    struct ereq *req;
+    gw_h2conn_t *h2; /* set once the client sent the HTTP/2 preface */
+    bool h1;         /* a first HTTP/1 request was parsed: no preface check */
+};
+
+/* An owned copy of a request head (a parser's views die with its input). */
+typedef struct {
+    dmsc_http_head_t h;
+    char *store;
+} gw_head_copy_t;
+
+int gw__head_copy(gw_head_copy_t *hc, const dmsc_http_head_t *h);
+int gw__econn_write(gw_econn_t *c, const void *p, size_t n);
+void gw__econn_close(gw_econn_t *c);
+void gw__econn_start_read(gw_econn_t *c);
+
+/* Service prefix and upstream target of a request (gateway.paths, then
+ * gateway.hosts, then the Host labels reversed). target has room for
+ * DMSC_HMAP_TARGET_MAX + 1 bytes. 0 or a DMSC_HMAP_ERR_* kind. */
+int gw__resolve(dmsc_gw_t *g, const dmsc_http_head_t *h, dmsc_namebuf_t *prefix, char *target,
+                size_t *target_len);
+
+/* A client request ready to be named. */
+typedef struct {
+    const dmsc_http_head_t *head;
+    const dmsc_name_t *prefix;
+    const char *target;
+    size_t target_len;
+    bool stable;
+    const char *peer;             /* client address for X-Forwarded-For, or NULL */
+    int body;                     /* DMSC_HMAP_BODY_NONE, _INLINE, _NAMED */
+    dmsc_slice_t body_data;       /* _INLINE */
+    const dmsc_name_t *body_name; /* _NAMED */
+    bool has_body_length;
+    uint64_t body_length;
+} gw_request_t;
+
+/* Encode the Interest and express it (lifetime gateway.timeout). *iname
+ * receives its name. 0 or a DMSC_HMAP_ERR_* kind. */
+int gw__express_request(dmsc_gw_t *g, const gw_request_t *rq, gw_result_cb cb, void *arg,
+                        gw_wait_t **w, dmsc_namebuf_t *iname);
+
+/* HTTP/2 on an egress connection (egress_h2.c): take over the connection
+ * (its input buffer starts with the preface). 0 or an error (then close). */
+int gw__h2_attach(gw_econn_t *c);
+/* Feed c->in to the session (consumes it). */
+void gw__h2_input(gw_econn_t *c);
+/* The connection is closing: drop every stream. */
+void gw__h2_detach(gw_econn_t *c);
+/* Output drained below the resume mark. */
+void gw__h2_writable(gw_econn_t *c);
 int gw__egress_start(dmsc_gw_t *g);
 void gw__egress_stop(dmsc_gw_t *g);
 void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);

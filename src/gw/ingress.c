@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "gw/gw_int.h"
+#include "gw/h2.h"
 #include "gw/upstream.h"
 #include "ndn/lp.h"
 #include "sec/sig.h"
@@ -38,6 +39,13 @@ struct gw_ireq {
     gw_fetch_t *bfetch;
     uint64_t deadline;
 
+    /* h2c / gRPC instances */
+    struct h2up *hu;
+    gw_ireq_t *hnext; /* on hu's list */
+    int32_t h2stream; /* 0: not submitted yet */
+    bool h2_live;     /* the stream is open: reset it if we give up */
+    void *h2pending;  /* fields kept while the connection comes up */
+
     /* response */
     int status;
     char *head_store;
@@ -52,6 +60,10 @@ struct gw_ireq {
 };
 
 static void ireq_free(gw_ireq_t *r);
+static void h2_detach(gw_ireq_t *r);
+static void h2_pending_free(void *p);
+struct h2up;
+static void h2up_close(struct h2up *u);
 
 static void count_error(dmsc_gw_t *g, int kind)
 {
@@ -222,7 +234,7 @@ static void on_up_body(void *arg, dmsc_upstream_req_t *req, const uint8_t *p, si
     if (r->answered && !r->rs) return; /* failed already */
     if (r->rs) {
         int rc = gw__stream_write(r->rs, p, n);
-        if (rc == 1) dmsc_upstream_pause(req, true);
+        if (rc == 1 && req) dmsc_upstream_pause(req, true);
         return;
     }
     if (dmsc_gw_buf_append(&r->acc, p, n) || r->acc.len > INLINE_BODY_MAX) {
@@ -306,9 +318,13 @@ static const dmsc_upstream_cb_t up_cb = {on_up_head, on_up_body, on_up_end, on_u
 
 /* ---- request body, fetched from the caller's node ---- */
 
+static int h2_body_data(gw_ireq_t *r, const uint8_t *p, size_t n);
+static void h2_body_end(gw_ireq_t *r);
+
 static int bf_data(void *arg, const uint8_t *p, size_t n)
 {
     gw_ireq_t *r = arg;
+    if (r->hu) return h2_body_data(r, p, n);
     if (!r->ureq) return 0;
     int rc = dmsc_upstream_write(r->ureq, p, n);
     return rc == 1 ? 1 : 0;
@@ -320,6 +336,7 @@ static void bf_end(void *arg, const dmsc_http_field_t *trailers, size_t ntrailer
     gw_fetch_t *f = r->bfetch;
     r->bfetch = NULL;
     gw__fetch_free(f);
+    if (r->hu) h2_body_end(r);
     if (r->ureq) dmsc_upstream_end(r->ureq, trailers, ntrailers);
 }
 
@@ -345,6 +362,8 @@ static void bf_error(void *arg, int kind)
 }
 
 static const gw_fetch_cb_t bf_cb = {bf_data, bf_end, bf_error};
+
+static int h2_start(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const char *auth);
 
 static int start_upstream(gw_ireq_t *r)
 {
@@ -379,6 +398,7 @@ static int start_upstream(gw_ireq_t *r)
         spec.body = DMSC_HTTP_BODY_NONE;
     }
     dmsc_svc_inst_begin(r->inst);
+    if (sc->protocol != DMSC_SVC_PROTO_HTTP1) return h2_start(r, fs.f, fs.n, auth);
     rc = dmsc_upstream_request(dmsc_svc_inst_pool(r->inst), &spec, &up_cb, r, &r->ureq);
     if (rc) {
         dmsc_svc_report(r->inst, rc);
@@ -476,6 +496,8 @@ static void ireq_free(gw_ireq_t *r)
         dmsc_upstream_cancel(r->ureq);
         r->ureq = NULL;
     }
+    if (r->hu) h2_detach(r);
+    h2_pending_free(r->h2pending);
     if (r->inst) dmsc_svc_report(r->inst, DMSC_UPSTREAM_ECANCELED);
     if (r->rs) gw__stream_release(r->rs);
     *r->pprev = r->next;
@@ -494,4 +516,342 @@ void gw__ingress_stop(dmsc_gw_t *g)
         g->ireqs->ended = true;
         ireq_free(g->ireqs);
     }
+    while (g->h2ups)
+        h2up_close(g->h2ups);
+}
+
+/* ================= h2c / gRPC instances =================
+ * One HTTP/2 connection per instance address, shared by all requests
+ * (streams). Opened on first use; when it fails, every stream on it fails
+ * (a refused connect before anything was sent goes through the same
+ * Nack-or-retry path as HTTP/1.1). */
+
+typedef struct h2up {
+    struct h2up *next;
+    dmsc_gw_t *g;
+    char addr[DMSC_SVC_ADDR_MAX];
+    uv_tcp_t tcp;
+    uv_connect_t creq;
+    dmsc_h2_t *h;
+    bool connected, closing;
+    gw_ireq_t *reqs;
+    uint8_t rbuf[65536];
+} h2up_t;
+
+typedef struct {
+    uv_write_t wr;
+    uint8_t data[];
+} h2w_t;
+
+static void h2up_fail(h2up_t *u, int err);
+
+static void h2w_done(uv_write_t *wr, int status)
+{
+    free(wr);
+}
+
+static void h2up_flush(h2up_t *u)
+{
+    const uint8_t *p;
+    size_t n;
+    while (u->connected && !u->closing && (n = dmsc_h2_pending(u->h, &p)) > 0) {
+        h2w_t *w = malloc(sizeof *w + n);
+        if (!w) break;
+        memcpy(w->data, p, n);
+        uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+        if (uv_write(&w->wr, (uv_stream_t *)&u->tcp, &b, 1, h2w_done)) free(w);
+    }
+}
+
+static gw_ireq_t *h2_find(h2up_t *u, int32_t stream)
+{
+    for (gw_ireq_t *r = u->reqs; r; r = r->hnext)
+        if (r->h2stream == stream) return r;
+    return NULL;
+}
+
+static void h2_detach(gw_ireq_t *r)
+{
+    h2up_t *u = r->hu;
+    gw_ireq_t **pp = &u->reqs;
+    while (*pp && *pp != r)
+        pp = &(*pp)->hnext;
+    if (*pp) *pp = r->hnext;
+    if (r->h2_live && u->h && !u->closing) {
+        dmsc_h2_reset(u->h, r->h2stream, DMSC_H2_CANCEL);
+        h2up_flush(u);
+    }
+    r->hu = NULL;
+}
+
+static int h2_submit(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const char *auth)
+{
+    h2up_t *u = r->hu;
+    static dmsc_http_head_t head;
+    memset(&head, 0, sizeof head);
+    head.is_request = true;
+    head.version = 20;
+    head.method = r->req.method;
+    head.method_len = r->req.method_len;
+    head.target = r->req.target;
+    head.target_len = r->req.target_len;
+    head.authority = auth;
+    head.authority_len = strlen(auth);
+    for (size_t i = 0; i < n && head.nfields < DMSC_HTTP_MAX_FIELDS; i++)
+        if (!dmsc_http_token_eq(f[i].name, f[i].name_len, "host"))
+            head.fields[head.nfields++] = f[i];
+    bool body = r->req.body != DMSC_HMAP_BODY_NONE;
+    head.body = body ? DMSC_HTTP_BODY_CHUNKED : DMSC_HTTP_BODY_NONE;
+    int32_t id = dmsc_h2_request(u->h, &head, !body);
+    if (id <= 0) return DMSC_EINVAL;
+    r->h2stream = id;
+    r->h2_live = true;
+    if (r->req.body == DMSC_HMAP_BODY_INLINE) {
+        dmsc_h2_send_data(u->h, id, r->req.body_data.p, r->req.body_data.n, true);
+    } else if (r->req.body == DMSC_HMAP_BODY_NAMED) {
+        int rc = gw__fetch_new(r->g, &r->req.body_name, NULL, false, r->g->cfg.gateway.body_max,
+                               &bf_cb, r, &r->bfetch);
+        if (rc) return rc;
+    }
+    h2up_flush(u);
+    return 0;
+}
+
+static int h2_body_data(gw_ireq_t *r, const uint8_t *p, size_t n)
+{
+    if (!r->h2_live) return 0;
+    if (dmsc_h2_send_data(r->hu->h, r->h2stream, p, n, false)) return 0;
+    h2up_flush(r->hu);
+    return dmsc_h2_queued(r->hu->h, r->h2stream) > (512u << 10) ? 1 : 0;
+}
+
+static void h2_body_end(gw_ireq_t *r)
+{
+    if (!r->h2_live) return;
+    dmsc_h2_send_data(r->hu->h, r->h2stream, NULL, 0, true);
+    h2up_flush(r->hu);
+}
+
+/* pending submission data kept while connecting */
+typedef struct {
+    dmsc_http_field_t f[DMSC_HTTP_MAX_FIELDS];
+    size_t n;
+    char *store;
+    char auth[DMSC_SVC_HOST_MAX];
+} h2_pending_t;
+
+static void h2_pending_free(void *p)
+{
+    h2_pending_t *pd = p;
+    if (!pd) return;
+    free(pd->store);
+    free(pd);
+}
+
+static void h2_on_response(void *arg, int32_t stream, const dmsc_http_head_t *head)
+{
+    gw_ireq_t *r = h2_find(arg, stream);
+    if (r) on_up_head(r, NULL, head);
+}
+
+static void h2_on_data(void *arg, int32_t stream, const uint8_t *p, size_t n)
+{
+    h2up_t *u = arg;
+    dmsc_h2_consumed(u->h, stream, n);
+    gw_ireq_t *r = h2_find(u, stream);
+    if (r) on_up_body(r, NULL, p, n);
+}
+
+static void h2_on_trailers(void *arg, int32_t stream, const dmsc_http_head_t *t)
+{
+    h2up_t *u = arg;
+    gw_ireq_t *r = h2_find(u, stream);
+    if (!r) return;
+    r->h2_live = false;
+    h2_detach(r);
+    on_up_end(r, NULL, t->fields, t->nfields);
+}
+
+static void h2_on_end(void *arg, int32_t stream)
+{
+    h2up_t *u = arg;
+    gw_ireq_t *r = h2_find(u, stream);
+    if (!r) return;
+    r->h2_live = false;
+    h2_detach(r);
+    on_up_end(r, NULL, NULL, 0);
+}
+
+static void h2_on_close(void *arg, int32_t stream, uint32_t code)
+{
+    h2up_t *u = arg;
+    gw_ireq_t *r = h2_find(u, stream);
+    if (!r) return;
+    r->h2_live = false;
+    h2_detach(r);
+    on_up_error(r, NULL, DMSC_UPSTREAM_ECONNRESET);
+}
+
+static void h2_on_writable(void *arg, int32_t stream)
+{
+    gw_ireq_t *r = h2_find(arg, stream);
+    if (r && r->bfetch) gw__fetch_resume(r->bfetch);
+}
+
+static void h2up_closed(uv_handle_t *h)
+{
+    h2up_t *u = h->data;
+    dmsc_h2_free(u->h);
+    free(u);
+}
+
+static void h2up_close(h2up_t *u)
+{
+    if (u->closing) return;
+    h2up_fail(u, DMSC_UPSTREAM_ECANCELED);
+}
+
+/* Take u out of service: fail its streams, close the socket. */
+static void h2up_fail(h2up_t *u, int err)
+{
+    if (u->closing) return;
+    u->closing = true;
+    h2up_t **pp = &u->g->h2ups;
+    while (*pp && *pp != u)
+        pp = &(*pp)->next;
+    if (*pp) *pp = u->next;
+    while (u->reqs) {
+        gw_ireq_t *r = u->reqs;
+        u->reqs = r->hnext;
+        r->hu = NULL;
+        r->h2_live = false;
+        h2_pending_free(r->h2pending);
+        r->h2pending = NULL;
+        if (err == DMSC_UPSTREAM_ECANCELED) {
+            r->ended = true;
+            ireq_free(r);
+        } else {
+            on_up_error(r, NULL, r->h2stream ? err : DMSC_UPSTREAM_ECONNREFUSED);
+        }
+    }
+    uv_close((uv_handle_t *)&u->tcp, h2up_closed);
+}
+
+static void h2up_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    h2up_t *u = h->data;
+    *b = uv_buf_init((char *)u->rbuf, sizeof u->rbuf);
+}
+
+static void h2up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    h2up_t *u = s->data;
+    if (n < 0) {
+        h2up_fail(u, DMSC_UPSTREAM_ECONNRESET);
+        return;
+    }
+    if (dmsc_h2_recv(u->h, u->rbuf, (size_t)n)) {
+        h2up_flush(u);
+        h2up_fail(u, DMSC_UPSTREAM_EPROTO);
+        return;
+    }
+    h2up_flush(u);
+    if (dmsc_h2_want_close(u->h)) h2up_fail(u, DMSC_UPSTREAM_ECONNRESET);
+}
+
+static void h2up_connected(uv_connect_t *cr, int status)
+{
+    h2up_t *u = cr->data;
+    if (u->closing) return;
+    if (status < 0) {
+        h2up_fail(u, DMSC_UPSTREAM_ECONNREFUSED);
+        return;
+    }
+    u->connected = true;
+    uv_tcp_nodelay(&u->tcp, 1);
+    uv_read_start((uv_stream_t *)&u->tcp, h2up_alloc, h2up_read);
+    /* submit what waited for the connection */
+    for (gw_ireq_t *r = u->reqs, *nx; r; r = nx) {
+        nx = r->hnext;
+        h2_pending_t *pd = r->h2pending;
+        if (!pd) continue;
+        r->h2pending = NULL;
+        int rc = h2_submit(r, pd->f, pd->n, pd->auth);
+        free(pd->store);
+        free(pd);
+        if (rc) {
+            h2_detach(r);
+            on_up_error(r, NULL, DMSC_UPSTREAM_EPROTO);
+        }
+    }
+    h2up_flush(u);
+}
+
+static h2up_t *h2up_get(dmsc_gw_t *g, const char *addr)
+{
+    for (h2up_t *u = g->h2ups; u; u = u->next)
+        if (!strcmp(u->addr, addr)) return u;
+    struct sockaddr_storage ss;
+    if (dmsc_svc_parse_addr(addr, &ss)) return NULL;
+    h2up_t *u = calloc(1, sizeof *u);
+    if (!u) return NULL;
+    u->g = g;
+    snprintf(u->addr, sizeof u->addr, "%s", addr);
+    static const dmsc_h2_callbacks_t cb = {
+        .on_response = h2_on_response,
+        .on_data = h2_on_data,
+        .on_trailers = h2_on_trailers,
+        .on_end = h2_on_end,
+        .on_close = h2_on_close,
+        .on_writable = h2_on_writable,
+    };
+    if (dmsc_h2_client_new(&u->h, &cb, u, NULL)) {
+        free(u);
+        return NULL;
+    }
+    uv_tcp_init(g->loop, &u->tcp);
+    u->tcp.data = u;
+    u->creq.data = u;
+    if (uv_tcp_connect(&u->creq, &u->tcp, (struct sockaddr *)&ss, h2up_connected)) {
+        u->closing = true;
+        uv_close((uv_handle_t *)&u->tcp, h2up_closed);
+        return NULL;
+    }
+    u->next = g->h2ups;
+    g->h2ups = u;
+    return u;
+}
+
+static int h2_start(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const char *auth)
+{
+    h2up_t *u = h2up_get(r->g, dmsc_svc_inst_addr(r->inst));
+    if (!u) return DMSC_UPSTREAM_ECONNREFUSED;
+    r->hu = u;
+    r->hnext = u->reqs;
+    u->reqs = r;
+    if (u->connected) return h2_submit(r, f, n, auth);
+    /* keep a copy of the fields until the connection is up */
+    h2_pending_t *pd = calloc(1, sizeof *pd);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += f[i].name_len + f[i].value_len;
+    if (!pd || !(pd->store = malloc(total + 1))) {
+        free(pd);
+        return DMSC_ENOMEM;
+    }
+    char *q = pd->store;
+    for (size_t i = 0; i < n && i < DMSC_HTTP_MAX_FIELDS; i++) {
+        memcpy(q, f[i].name, f[i].name_len);
+        pd->f[i].name = q;
+        pd->f[i].name_len = f[i].name_len;
+        q += f[i].name_len;
+        memcpy(q, f[i].value, f[i].value_len);
+        pd->f[i].value = q;
+        pd->f[i].value_len = f[i].value_len;
+        q += f[i].value_len;
+    }
+    pd->n = n;
+    snprintf(pd->auth, sizeof pd->auth, "%s", auth);
+    r->h2pending = pd;
+    return 0;
 }

@@ -220,6 +220,13 @@ def run(dmscd, catalog, work):
     svc_c = Service(catalog, "c1")
     svc_b = Service(catalog, "b1")
     other = Service(catalog, "other")
+    here = os.path.dirname(os.path.abspath(__file__))
+    examples = os.path.join(os.path.dirname(os.path.dirname(here)), "examples")
+    grpc_srv = subprocess.Popen(["/usr/bin/python3", os.path.join(examples, "grpc_echo.py"),
+                                 "--listen", "127.0.0.1:0", "--name", "g1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    m = re.search(r"listening on 127\.0\.0\.1:(\d+)", grpc_srv.stdout.readline() or "")
+    grpc_addr = "127.0.0.1:%s" % (m.group(1) if m else "1")
     nodes = []
     try:
         def services(addr, extra=""):
@@ -238,9 +245,13 @@ def run(dmscd, catalog, work):
   - prefix: /shop/local
     instances: [%s]
     health: {path: /health, interval: 300ms}
+  - prefix: /shop/echo
+    protocol: grpc
+    instances: [%s]
+    health: {path: "", interval: 300ms}
   - prefix: /shop/dead
     instances: [127.0.0.1:1]
-    health: {path: /health, interval: 300ms}""" % (other.addr, svc_c.addr)))
+    health: {path: /health, interval: 300ms}""" % (other.addr, svc_c.addr, grpc_addr)))
         nodes.append(c)
         deadline = time.time() + 30
         while time.time() < deadline and not a.has_route("/shop/catalog"):
@@ -262,6 +273,33 @@ def run(dmscd, catalog, work):
         s, h, body = http_req(a.http, "GET", "/headers", HOST)
         check("upstream sees Host and a Via added by the ingress node",
               s == 200 and b"catalog.shop" in body and b"1.1" in body, body[:400])
+
+        # gRPC over h2c, client -> A -> B -> C -> gRPC server (python3-grpcio both ends)
+        deadline = time.time() + 20
+        while time.time() < deadline and not a.has_route("/shop/echo"):
+            time.sleep(0.1)
+        gc = os.path.join(examples, "grpc_client.py")
+
+        def grpc_call(method, data):
+            return subprocess.run(["/usr/bin/python3", gc, "--target", "127.0.0.1:%d" % a.http,
+                                   "--authority", "echo.shop", "--method", method, "--data", data],
+                                  capture_output=True, text=True, timeout=60)
+        g = grpc_call("Say", "hello-mesh")
+        check("gRPC unary call through two nodes gets the right reply",
+              g.returncode == 0 and g.stdout.strip() == "echo:hello-mesh", (g.returncode, g.stdout,
+                                                                            g.stderr))
+        g = grpc_call("Count", "50")
+        check("gRPC server streaming through two nodes: 50 messages in order",
+              g.returncode == 0 and g.stdout.split() == [str(i) for i in range(50)],
+              (g.returncode, g.stdout[:200], g.stderr))
+        g = grpc_call("Say", "fail:NOT_FOUND")
+        check("gRPC error status passes through untouched (NOT_FOUND)",
+              g.returncode != 0 and "NOT_FOUND" in (g.stdout + g.stderr), (g.returncode, g.stderr))
+        g = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-H", "Host: " + HOST,
+                            "http://127.0.0.1:%d/items/1" % a.http], capture_output=True)
+        d = curl(["http://%s/items/1" % svc_c.addr])
+        check("h2c client (curl --http2-prior-knowledge) to an HTTP/1.1 service through the mesh",
+              g.returncode == 0 and g.stdout == d.stdout, (g.returncode, g.stderr))
 
         # 2. POST 10 MiB
         blob = os.urandom(10 << 20)
@@ -457,6 +495,8 @@ def run(dmscd, catalog, work):
     finally:
         for s in (svc_c, svc_b, other):
             s.kill()
+        grpc_srv.kill()
+        grpc_srv.wait()
         for n in nodes:
             rc = n.stop()
             log = n.log()
