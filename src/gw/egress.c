@@ -287,8 +287,7 @@ int gw__express_request(dmsc_gw_t *g, const gw_request_t *rq, gw_result_cb cb, v
     }
     static uint8_t buf[4 * DMSC_TLV_DGRAM_MAX];
     dmsc_slice_t wire;
-    uint32_t nonce;
-    randombytes_buf(&nonce, sizeof nonce);
+    uint32_t nonce = gw__nonce(g);
     rc = dmsc_hmap_request_encode(rq->prefix, &q, nonce, g->cfg.gateway.timeout_ms, -1, buf,
                                   sizeof buf, &wire);
     if (rc == DMSC_ENAMELEN || rc == DMSC_ENAMECOMPS) return DMSC_HMAP_ERR_URI_TOO_LONG;

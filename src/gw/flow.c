@@ -24,6 +24,9 @@
 #define STREAM_RETAIN_BYTES (4u << 20) /* kept behind the highest segment asked for */
 #define STREAM_HELD_MAX 512            /* Interests held for future segments */
 #define STREAM_LINGER_MS 10000         /* after release: serve retransmissions this long */
+#define STREAM_LINGER_DONE_MS                                                                      \
+    1000 /* ... once the final segment went out (content                                           \
+            stores on the path answer later retransmissions) */
 #define SEG_PAYLOAD_MAX 8192
 
 /* Fetch tunables. */
@@ -59,7 +62,7 @@ struct gw_stream {
     size_t cur_len;
     uint64_t bytes;
 
-    bool ended, aborted, released, paused;
+    bool ended, aborted, released, paused, final_served;
     uint64_t highest_asked; /* +1; 0 = nothing asked yet */
     uint64_t linger_until;
     uint64_t ended_at_seg; /* final segment index when ended */
@@ -200,6 +203,11 @@ static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
     }
     s->g->ctr.seg_served++;
     gw__send_data(s->g, wire.p, wire.n, token);
+    if (s->ended && seg == s->ended_at_seg && !s->final_served) {
+        s->final_served = true;
+        uint64_t soon = gw__now_ms(s->g) + STREAM_LINGER_DONE_MS;
+        if (s->released && s->linger_until > soon) s->linger_until = soon;
+    }
 }
 
 /* Free segments far behind what consumers ask for. */
@@ -344,7 +352,7 @@ void gw__stream_release(gw_stream_t *s)
     s->cb.on_drain = NULL;
     s->cb.on_done = NULL;
     s->linger_until =
-        gw__now_ms(s->g) + STREAM_LINGER_MS + (s->freshness > STREAM_LINGER_MS ? 0 : 0);
+        gw__now_ms(s->g) + (s->final_served ? STREAM_LINGER_DONE_MS : STREAM_LINGER_MS);
     if (s->aborted) stream_destroy(s);
 }
 
@@ -524,7 +532,7 @@ static int fetch_send(gw_fetch_t *f, uint64_t seg)
     in.name = nb.name;
     in.must_be_fresh = f->must_be_fresh;
     in.has_nonce = true;
-    randombytes_buf(&in.nonce, sizeof in.nonce);
+    in.nonce = gw__nonce(g);
     in.has_lifetime = true;
     double lt = f->rtt.rto_us / 1000.0 * 4;
     in.lifetime = lt < 1000 ? 1000 : lt > 4000 ? 4000 : (uint64_t)lt;

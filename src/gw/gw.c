@@ -38,6 +38,14 @@ uint64_t gw__now_ms(dmsc_gw_t *g)
     return uv_now(g->loop);
 }
 
+uint32_t gw__nonce(dmsc_gw_t *g)
+{
+    uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (uint32_t)(z ^ (z >> 31));
+}
+
 /* ---- consumer table: hash by name ---- */
 
 static uint64_t name_hash(const uint8_t *v, size_t n)
@@ -420,6 +428,7 @@ int dmsc_gw_new(dmsc_gw_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib
     g->rib = rib;
     g->face = g->pface = DMSC_FACEID_INVALID;
     g->timer_at = UINT64_MAX;
+    randombytes_buf(&g->rng, sizeof g->rng);
     uv_timer_init(loop, &g->timer);
     g->timer.data = g;
     int rc = dmsc_config_copy(&g->cfg, cfg);
@@ -445,7 +454,7 @@ int dmsc_gw_new(dmsc_gw_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib
     set_pseudonym(g);
     uv_timer_init(loop, &g->sweep);
     g->sweep.data = g;
-    uv_timer_start(&g->sweep, on_sweep, 1000, 1000);
+    uv_timer_start(&g->sweep, on_sweep, 250, 250);
     if ((rc = apply_services(g, cfg))) return rc;
     if ((rc = gw__egress_start(g))) return rc;
     return 0;

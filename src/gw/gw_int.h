@@ -101,10 +101,15 @@ struct dmsc_gw {
     size_t n_ireqs;
 
     gw_counters_t ctr;
+    uint64_t rng;
     uint8_t buf[DMSC_TLV_DGRAM_MAX]; /* encode scratch for one packet */
 };
 
 uint64_t gw__now_ms(dmsc_gw_t *g);
+/* Interest nonces: splitmix64 seeded from the system CSPRNG at start (a
+ * getrandom() call per Interest showed up in profiles; nonces need to be
+ * unlikely to repeat, not secret). */
+uint32_t gw__nonce(dmsc_gw_t *g);
 
 /* Express an Interest (full wire) named `name` and wait up to lifetime_ms.
  * If the same name is already pending, the caller joins that wait (one
