@@ -235,7 +235,10 @@ def run(dmscd, catalog, work):
     instances: [%s]
     health: {path: /health, interval: 300ms, timeout: 500ms, unhealthy: 1}
 %s""" % (addr, extra)
-        a = Node(dmscd, work, "a", ua, [nb(ub)], gw_extra="  timeout: 8s")
+        a = Node(dmscd, work, "a", ua, [nb(ub)], gw_extra="""  timeout: 8s
+  unix: %s/a-http.sock
+  paths:
+    - {path: /catalog/, prefix: /shop/catalog, strip: true}""" % work)
         nodes.append(a)
         b = Node(dmscd, work, "b", ub, [nb(ua), nb(uc)])
         nodes.append(b)
@@ -270,6 +273,16 @@ def run(dmscd, catalog, work):
         check("HTTP proxy mode (absolute URI) works", g.stdout == d.stdout, g.stdout[:200])
         s, h, body = http_req(a.http, "GET", "/items/1", HOST)
         check("response carries Via from the egress node", s == 200 and "via" in h, h)
+        g = curl(["--unix-socket", os.path.join(work, "a-http.sock"), "-H", "Host: " + HOST,
+                  "http://x/items/1"])
+        check("egress on the node's Unix socket", g.returncode == 0 and g.stdout == d.stdout,
+              (g.returncode, g.stderr))
+        g = curl(["http://127.0.0.1:%d/catalog/items/1" % a.http])
+        check("path-prefix mapping (gateway.paths, strip) reaches the service",
+              g.returncode == 0 and g.stdout == d.stdout, (g.returncode, g.stdout[:200]))
+        g = curl(["-I", "-H", "Host: " + HOST, "http://127.0.0.1:%d/blob?size=123456" % a.http])
+        check("HEAD: headers only, with the upstream's Content-Length",
+              g.returncode == 0 and b"content-length: 123456" in g.stdout.lower(), g.stdout[:300])
         s, h, body = http_req(a.http, "GET", "/headers", HOST)
         check("upstream sees Host and a Via added by the ingress node",
               s == 200 and b"catalog.shop" in body and b"1.1" in body, body[:400])
