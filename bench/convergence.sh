@@ -2,7 +2,8 @@
 # Routing convergence across real dmscd processes in network namespaces
 # (bench/convergence.py; needs root): register->Data at the far end of a
 # line, kill->traffic around a ring, p50/p99/max for 5, 10 and 20 nodes.
-#   bench/convergence.sh [BUILD_DIR] [--runs R] [--sizes 5,10,20]   (make bench passes build/release)
+#   bench/convergence.sh [BUILD_DIR] [--runs R] [--sizes 5,10,20] [--hello MS] [--dead N] [--no-silent]
+#   (make bench passes build/release); also kill of a node whose host goes silent (nft)
 #   DMSCD=build-rel/src/daemon/dmscd DMSC=build-rel/src/cli/dmsc bench/convergence.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -5,7 +5,9 @@
  *  - an app face registered for /localhop/dmsc/route that carries the
  *    protocol's Interests and Data,
  *  - the faces to the configured neighbors (permanent UDP/TCP faces,
- *    re-created every second while they are down),
+ *    re-created every second while they are down); a face closing (TCP)
+ *    or reported unreachable (UDP: ICMP, dmsc_facetable_on_error) takes
+ *    its neighbor down at once,
  *  - the routes the core computes (RIB origin NLSR, CHILD_INHERIT),
  *  - the advertisement of the node name and of every prefix an application
  *    registers on a local face (RIB observer; /localhost and /localhop are
@@ -165,10 +167,14 @@ static void io_event(void *ctx, const dmsc_router_event_t *ev)
     case DMSC_ROUTER_EV_NBR_FULL:
         DMSC_LOGI(LOGM, "event=neighbor-full face=%llu node=%s", (unsigned long long)ev->face, uri);
         break;
-    case DMSC_ROUTER_EV_NBR_DOWN:
-        DMSC_LOGI(LOGM, "event=neighbor-down face=%llu node=%s reason=%d",
-                  (unsigned long long)ev->face, uri, ev->reason);
+    case DMSC_ROUTER_EV_NBR_DOWN: {
+        static const char *const why[] = {"?", "hello", "face", "renamed", "unreachable"};
+        DMSC_LOGI(LOGM, "event=neighbor-down face=%llu node=%s reason=%s",
+                  (unsigned long long)ev->face, uri,
+                  ev->reason >= 0 && ev->reason <= DMSC_NBR_DOWN_UNREACHABLE ? why[ev->reason]
+                                                                             : "?");
         break;
+    }
     case DMSC_ROUTER_EV_COST:
         DMSC_LOGD(LOGM, "event=cost face=%llu node=%s cost=%llu old=%llu",
                   (unsigned long long)ev->face, uri, (unsigned long long)ev->cost,
@@ -375,6 +381,18 @@ static void on_face_close(void *arg, dmsc_faceid_t id)
     arm(r);
 }
 
+/* A face's endpoint was reported unreachable (ICMP): the router confirms
+ * with a hello and takes the neighbor down on the second report. */
+static void on_face_error(void *arg, dmsc_faceid_t id, int err)
+{
+    dmsc_routing_t *r = arg;
+    if (r->stopping) return;
+    if (dmsc_router_face_unreachable(r->rt, id, uv_hrtime()) == 0)
+        DMSC_LOGD(LOGM, "event=neighbor-unreachable face=%llu errno=%d", (unsigned long long)id,
+                  err);
+    arm(r);
+}
+
 /* ---- admin API ---- */
 
 static void hex64(uint64_t v, char out[17])
@@ -453,14 +471,16 @@ static int view_routing(void *arg, const dmsc_admin_req_t *req, json_t **body)
                   (json_int_t)st.neighbors_full, "neighbors_up", (json_int_t)st.neighbors_up,
                   "reachable", (json_int_t)st.reachable, "routes", (json_int_t)st.routes);
     json_t *ctr = json_pack(
-        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "hello_tx",
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "hello_tx",
         (json_int_t)c->hello_tx, "hello_rx", (json_int_t)c->hello_rx, "hello_miss",
-        (json_int_t)c->hello_miss, "lsu_tx", (json_int_t)c->lsu_tx, "lsu_rx", (json_int_t)c->lsu_rx,
-        "rxmt", (json_int_t)c->rxmt, "lsa_installed", (json_int_t)c->lsa_installed,
-        "lsa_originated", (json_int_t)c->lsa_originated, "lsa_bad_sig", (json_int_t)c->lsa_bad_sig,
-        "spf_runs", (json_int_t)c->spf_runs, "route_adds", (json_int_t)c->route_adds,
-        "route_removes", (json_int_t)c->route_removes, "route_errors", (json_int_t)c->route_errors,
-        "send_errors", (json_int_t)c->send_errors);
+        (json_int_t)c->hello_miss, "miss_excused", (json_int_t)c->miss_excused, "nbr_down",
+        (json_int_t)c->nbr_down, "unreachable", (json_int_t)c->unreachable, "down_unreachable",
+        (json_int_t)c->down_unreachable, "lsu_tx", (json_int_t)c->lsu_tx, "lsu_rx",
+        (json_int_t)c->lsu_rx, "rxmt", (json_int_t)c->rxmt, "lsa_installed",
+        (json_int_t)c->lsa_installed, "lsa_originated", (json_int_t)c->lsa_originated,
+        "lsa_bad_sig", (json_int_t)c->lsa_bad_sig, "spf_runs", (json_int_t)c->spf_runs,
+        "route_adds", (json_int_t)c->route_adds, "route_removes", (json_int_t)c->route_removes,
+        "route_errors", (json_int_t)c->route_errors, "send_errors", (json_int_t)c->send_errors);
     *body = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "node", name_json(&r->name.name),
                       "state_dir", r->state_dir, "status", status, "neighbors", nb, "lsas", ls,
                       "routes", rs, "counters", ctr);
@@ -508,11 +528,13 @@ static void metrics(void *arg, dmsc_metrics_t *m)
         size_t off;
     } ev[] = {
 #define E(f) {#f, offsetof(dmsc_router_counters_t, f)}
-        E(hello_tx),      E(hello_rx),      E(hello_miss),    E(lsu_tx),         E(lsu_rx),
-        E(rxmt),          E(lsa_rx),        E(lsa_installed), E(lsa_dup),        E(lsa_old),
-        E(lsa_malformed), E(lsa_bad_sig),   E(lsa_expired),   E(lsa_originated), E(spf_runs),
-        E(route_adds),    E(route_removes), E(route_errors),  E(send_errors),    E(nbr_up),
-        E(nbr_down),      E(anti_entropy),
+        E(hello_tx),         E(hello_rx),       E(hello_miss),    E(lsu_tx),
+        E(lsu_rx),           E(rxmt),           E(lsa_rx),        E(lsa_installed),
+        E(lsa_dup),          E(lsa_old),        E(lsa_malformed), E(lsa_bad_sig),
+        E(lsa_expired),      E(lsa_originated), E(spf_runs),      E(route_adds),
+        E(route_removes),    E(route_errors),   E(send_errors),   E(nbr_up),
+        E(nbr_down),         E(anti_entropy),   E(miss_excused),  E(unreachable),
+        E(down_unreachable),
 #undef E
     };
     dmsc_metrics_family(m, "dmsc_routing_events_total", "counter",
@@ -602,6 +624,7 @@ int dmsc_routing_new(dmsc_routing_t **out, uv_loop_t *loop, dmsc_facetable_t *ft
         return rc;
     }
     dmsc_facetable_on_close(ft, on_face_close, r);
+    dmsc_facetable_on_error(ft, on_face_error, r);
     dmsc_rib_set_observer(rib, on_rib_change, r);
     /* dmscd starts routing before its listeners: no application has
      * registered yet (the ping responder's <node>/ping is covered by the

@@ -80,6 +80,18 @@ void dmsc_facetable_foreach(dmsc_facetable_t *ft, int (*cb)(void *arg, const dms
 /* Register a listener told when any face goes away (RIB cleanup). */
 void dmsc_facetable_on_close(dmsc_facetable_t *ft, void (*cb)(void *arg, dmsc_faceid_t id),
                              void *arg);
+/* Register a listener told when a face's remote endpoint is reported
+ * unreachable while the face stays open (routing: fast neighbor-failure
+ * detection). UDP faces report the kernel's ICMP errors for their endpoint
+ * (IP_RECVERR: port, host or network unreachable, i.e. the peer process or
+ * host is gone) and sends refused with EHOSTUNREACH/ENETUNREACH (no route,
+ * interface down). err is that errno value (ECONNREFUSED, EHOSTUNREACH,
+ * ENETUNREACH, EHOSTDOWN). The listener runs from deferred work on a later
+ * loop turn (never inside a send or the forwarder); reports of one turn are
+ * merged into one call. A stale ICMP is possible: treat one report as a
+ * hint, several as a fact. */
+void dmsc_facetable_on_error(dmsc_facetable_t *ft, void (*cb)(void *arg, dmsc_faceid_t id, int err),
+                             void *arg);
 
 /* ======================================================================
  * Additions by the face-system implementation (additive: everything above

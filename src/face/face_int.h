@@ -103,6 +103,8 @@ struct dmsc__face {
     bool release_ready; /* transport done; free when off the pending list and not busy */
     bool busy;          /* its deferred work is running (on_defer) */
     bool dynamic;       /* counted against max_faces */
+    bool want_error;    /* tell the error listeners (deferred): unreach_err */
+    int unreach_err;    /* errno of the last unreachable report (ECONNREFUSED, ...) */
     int scope, persistency, link_type;
     uint32_t flags;
     uint32_t mtu;      /* datagram: largest link packet sent; 0 for streams */
@@ -127,6 +129,11 @@ typedef struct {
     void (*cb)(void *arg, dmsc_faceid_t id);
     void *arg;
 } dmsc__close_listener_t;
+
+typedef struct {
+    void (*cb)(void *arg, dmsc_faceid_t id, int err);
+    void *arg;
+} dmsc__error_listener_t;
 
 /* ---- pending asynchronous operations (connects, name resolution) ---- */
 typedef struct dmsc__op dmsc__op_t;
@@ -164,6 +171,8 @@ struct dmsc_facetable {
     dmsc__face_t *pending, **pending_tail;
     dmsc__close_listener_t *on_close;
     size_t n_on_close;
+    dmsc__error_listener_t *on_error; /* dmsc_facetable_on_error */
+    size_t n_on_error;
     dmsc_ratelimit_t drop_rl;
     int in_fw; /* >0 while the face layer is inside the forwarder */
     bool shutting_down;
@@ -183,6 +192,10 @@ void dmsc__face_destroy(dmsc__face_t *f, const char *why);
 /* Destroy later (from the deferred-work callback): for errors found while
  * inside a send. */
 void dmsc__face_fail(dmsc__face_t *f, const char *why);
+/* The transport learned that f's remote endpoint is unreachable (err: errno,
+ * e.g. ECONNREFUSED from an ICMP port unreachable): tell the error listeners
+ * from deferred work (safe inside a send or the forwarder). No-op if closing. */
+void dmsc__face_unreachable(dmsc__face_t *f, int err);
 /* The transport has let go of f: free it (now or when off the pending list). */
 void dmsc__face_release(dmsc__face_t *f);
 /* Put f on the deferred-work list. */

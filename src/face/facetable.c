@@ -54,6 +54,11 @@ static void on_defer(uv_idle_t *h)
             f->want_close = false;
             dmsc__face_destroy(f, f->close_why ? f->close_why : "error");
         }
+        if (f->state == DMSC__FACE_UP && f->want_error) {
+            f->want_error = false;
+            for (size_t i = 0; i < ft->n_on_error && f->state == DMSC__FACE_UP; i++)
+                ft->on_error[i].cb(ft->on_error[i].arg, f->id, f->unreach_err);
+        }
         if (f->state == DMSC__FACE_UP && f->want_deliver) {
             f->want_deliver = false;
             dmsc__app_deliver(f);
@@ -281,6 +286,7 @@ void dmsc_facetable_free(dmsc_facetable_t *ft)
     free(ft->reasm_out);
     free(ft->stream_rxbuf);
     free(ft->on_close);
+    free(ft->on_error);
     free(ft);
 }
 
@@ -356,6 +362,14 @@ void dmsc__face_fail(dmsc__face_t *f, const char *why)
     if (f->state != DMSC__FACE_UP || f->want_close) return;
     f->close_why = why;
     f->want_close = true;
+    dmsc__face_schedule(f);
+}
+
+void dmsc__face_unreachable(dmsc__face_t *f, int err)
+{
+    if (f->state != DMSC__FACE_UP) return;
+    f->unreach_err = err;
+    f->want_error = true;
     dmsc__face_schedule(f);
 }
 
@@ -478,6 +492,20 @@ void dmsc_facetable_on_close(dmsc_facetable_t *ft, void (*cb)(void *arg, dmsc_fa
     n[ft->n_on_close].cb = cb;
     n[ft->n_on_close].arg = arg;
     ft->n_on_close++;
+}
+
+void dmsc_facetable_on_error(dmsc_facetable_t *ft, void (*cb)(void *arg, dmsc_faceid_t id, int err),
+                             void *arg)
+{
+    dmsc__error_listener_t *n = realloc(ft->on_error, (ft->n_on_error + 1) * sizeof *n);
+    if (!n) {
+        DMSC_LOGE("face", "event=on-error-register result=ENOMEM");
+        return;
+    }
+    ft->on_error = n;
+    n[ft->n_on_error].cb = cb;
+    n[ft->n_on_error].arg = arg;
+    ft->n_on_error++;
 }
 
 dmsc_faceid_t dmsc_facetable_find_uri(dmsc_facetable_t *ft, const char *remote_uri)

@@ -9,9 +9,20 @@
  * on-demand when created by an incoming datagram (closed after
  * udp_idle_timeout_ms without input), persistent/permanent when created
  * (these send an IDLE LpPacket after udp_keepalive_ms without output).
+ *
+ * Unreachable peers: the socket has IP_RECVERR (and IPV6_RECVERR), so the
+ * kernel queues an ICMP port/host/network unreachable for a datagram we sent
+ * on the socket's error queue, with the original destination. The queue is
+ * read (MSG_ERRQUEUE) when poll reports it (SO_SELECT_ERR_QUEUE: POLLPRI
+ * with the POLLERR, so libuv does not stop the handle) and the face of that
+ * endpoint reports it (dmsc_facetable_on_error); faces stay open. The same
+ * option makes the next send or receive on the socket fail once with the
+ * pending error (sk_err), whichever endpoint it concerns: sends are retried
+ * once and receives go on, so other faces do not notice.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +35,8 @@
 #define UDP_BATCH 32
 #define UDP_ROUNDS 8 /* batches per readable event before yielding to the loop */
 #define UDP_SOCKBUF (4 << 20)
+#define UDP_ERRQ_MAX 64 /* error-queue entries read per poll event */
+#define UDP_POLL_EVENTS (UV_READABLE | UV_PRIORITIZED)
 
 struct dmsc__udp_channel {
     dmsc__listener_t l; /* first: freed through it */
@@ -158,13 +171,67 @@ static void on_datagram(dmsc__udp_channel_t *ch, struct sockaddr_storage *ra, co
     dmsc__link_rx(&uf->base, p, n, now_ns);
 }
 
+/* An errno that says the peer (process, host or network) is unreachable. */
+static bool unreachable_errno(int e)
+{
+    return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN;
+}
+
+/* Read the socket's error queue: each ICMP unreachable names the endpoint
+ * our datagram went to; its face (if any) reports it. Bounded per event. */
+static void drain_errors(dmsc__udp_channel_t *ch)
+{
+    dmsc_facetable_t *ft = ch->ft;
+    for (int k = 0; k < UDP_ERRQ_MAX; k++) {
+        struct sockaddr_storage ra;
+        uint8_t data[64]; /* the start of our datagram: not used */
+        union {
+            struct cmsghdr align;
+            uint8_t b[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+        } ctl;
+        struct iovec iov = {data, sizeof data};
+        struct msghdr m;
+        memset(&m, 0, sizeof m);
+        memset(&ra, 0, sizeof ra);
+        m.msg_name = &ra;
+        m.msg_namelen = sizeof ra;
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = ctl.b;
+        m.msg_controllen = sizeof ctl.b;
+        if (recvmsg(ch->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break; /* EAGAIN: empty */
+        int err = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                  (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+                continue;
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof ee);
+            if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
+                err = (int)ee.ee_errno;
+        }
+        if (!unreachable_errno(err) || m.msg_namelen == 0) continue;
+        if (ra.ss_family != AF_INET && ra.ss_family != AF_INET6) continue;
+        udp_face_t *uf = dmsc__map_get(&ch->eps, ep_key(ft, &ra));
+        if (!uf || !same_ep(uf, &ra)) continue;
+        DMSC_LOGD("face", "face=%u event=unreachable remote=%s errno=%d", uf->base.id,
+                  uf->base.remote_uri, err);
+        dmsc__face_unreachable(&uf->base, err);
+    }
+}
+
 static void on_readable(uv_poll_t *h, int status, int events)
 {
     dmsc__udp_channel_t *ch = h->data;
     if (status < 0) {
+        /* libuv stops the handle on a POLLERR it does not expect: read the
+         * error queue (which clears the condition) and watch again */
         DMSC_LOGW("face", "channel=%s event=poll-error err=%s", ch->local_uri, uv_err_name(status));
+        drain_errors(ch);
+        if (!ch->ft->shutting_down) uv_poll_start(&ch->poll, UDP_POLL_EVENTS, on_readable);
         return;
     }
+    if (events & UV_PRIORITIZED) drain_errors(ch);
     for (int round = 0; round < UDP_ROUNDS; round++) {
         for (int i = 0; i < UDP_BATCH; i++) {
             struct msghdr *m = &ch->msgs[i].msg_hdr;
@@ -177,6 +244,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
             m->msg_flags = 0;
         }
         int n = recvmmsg(ch->fd, ch->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && unreachable_errno(errno)) continue; /* a pending ICMP error, now consumed */
         if (n <= 0) {
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 DMSC_LOGD("face", "channel=%s event=recv-error errno=%d", ch->local_uri, errno);
@@ -202,6 +270,14 @@ static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t
     m.msg_iov = (struct iovec *)iov;
     m.msg_iovlen = (size_t)iovcnt;
     ssize_t w = sendmsg(uf->ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && unreachable_errno(errno)) {
+        /* either a pending ICMP error of the socket (any endpoint: consumed
+         * by this call; the error queue says whose) or no route to this
+         * peer (interface down): send again, and report the second */
+        w = sendmsg(uf->ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w < 0 && (errno == EHOSTUNREACH || errno == ENETUNREACH))
+            dmsc__face_unreachable(f, errno);
+    }
     if (w == (ssize_t)len) return 0;
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) return DMSC_ENOBUFS;
     DMSC_LOGD("face", "face=%u event=send-error errno=%d", f->id, w < 0 ? errno : 0);
@@ -270,6 +346,11 @@ static int channel_open(dmsc_facetable_t *ft, const struct sockaddr_storage *bin
     if (fd < 0) return DMSC_ENOTSUP;
     int one = 1, zero = 0, buf = UDP_SOCKBUF;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* ICMP errors to the error queue (for IPv4 peers of a dual-stack socket
+     * too); POLLPRI with their POLLERR */
+    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+    if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
     if (family == AF_INET6) {
@@ -319,7 +400,7 @@ static int channel_open(dmsc_facetable_t *ft, const struct sockaddr_storage *bin
     dmsc__uri_from_sa(ch->local_uri, sizeof ch->local_uri, "udp", (struct sockaddr *)&la);
     uv_poll_init_socket(ft->loop, &ch->poll, fd);
     ch->poll.data = ch;
-    uv_poll_start(&ch->poll, UV_READABLE, on_readable);
+    uv_poll_start(&ch->poll, UDP_POLL_EVENTS, on_readable);
     ch->l.close = channel_close;
     dmsc__listener_add(ft, &ch->l);
     *out = ch;

@@ -68,9 +68,12 @@ typedef struct {
     uint64_t next_hello, last_hello_tx;
     hello_out_t hout[HELLO_OUT_MAX];
     uint32_t n_hout;
-    uint32_t misses;
+    uint32_t misses; /* consecutive hellos unanswered with nothing else heard */
     uint64_t rtt, meas_cost, adv_cost, adv_changed;
     uint64_t since, last_reply;
+    uint64_t last_life; /* last valid packet of any kind from the neighbor */
+    uint32_t unreach_n; /* unreachable reports since unreach_first, nothing heard since */
+    uint64_t unreach_first;
     bool has_peer_digest;
     uint64_t peer_digest, mismatch_since;
     /* flooding: per LSDB slot */
@@ -157,9 +160,10 @@ struct dmsc_router {
 void dmsc_router_config_default(dmsc_router_config_t *c)
 {
     memset(c, 0, sizeof *c);
-    c->hello_interval = 200 * MS;
-    c->hello_timeout = 200 * MS;
-    c->dead_misses = 4;
+    c->hello_interval = 100 * MS;
+    c->hello_timeout = 100 * MS;
+    c->dead_misses = 3;
+    c->unreachable_reports = 2;
     c->adopt_faces = true;
     c->cost_base = 10;
     c->cost_rtt_unit = 100000; /* 100 us */
@@ -174,7 +178,7 @@ void dmsc_router_config_default(dmsc_router_config_t *c)
     c->window = 4;
     c->sync_check = 2000 * MS;
     c->loading_timeout = 5000 * MS;
-    c->spf_delay = 10 * MS;
+    c->spf_delay = 0;
     c->spf_hold = 50 * MS;
     c->mp_bound_pct = 100;
     c->max_nexthops = 4;
@@ -530,10 +534,12 @@ static void nbr_down(dmsc_router_t *rt, nbr_t *nb, int reason, uint64_t now)
     reset_flooding(nb);
     nb->n_hout = 0;
     nb->misses = 0;
+    nb->unreach_n = 0;
     nb->rtt = 0;
     nb->has_peer_digest = false;
     nb->mismatch_since = 0;
     rt->ctr.nbr_down++;
+    if (reason == DMSC_NBR_DOWN_UNREACHABLE) rt->ctr.down_unreachable++;
     emit(rt, DMSC_ROUTER_EV_NBR_DOWN, nb, NULL, 0, 0, 0, reason);
     /* next hops over the face go at the next SPF, before our new LSA */
     mark_spf(rt, now);
@@ -564,6 +570,14 @@ static void rtt_sample(dmsc_router_t *rt, nbr_t *nb, uint64_t sample, uint64_t n
             mark_spf(rt, now);
         }
     }
+}
+
+/* A valid packet from the neighbor: it lives, whatever hello replies or
+ * unreachable reports said. */
+static void alive(nbr_t *nb, uint64_t now)
+{
+    nb->last_life = now;
+    nb->unreach_n = 0;
 }
 
 static void send_hello(dmsc_router_t *rt, nbr_t *nb, uint64_t now)
@@ -673,6 +687,8 @@ static int on_hello_interest(dmsc_router_t *rt, nbr_t *nb, dmsc_faceid_t face,
         }
     }
     rt->ctr.hello_rx++;
+    if (nb->has_name && name_bytes_eq(nb->name, nb->name_len, sender->value, sender->len))
+        alive(nb, now);
     dmsc_slice_t hi = hello_info(rt);
     send_data(rt, face, &in->name, hi.p, hi.n, true, pkt->pit_token);
     rt->ctr.hello_reply_tx++;
@@ -748,6 +764,7 @@ static int on_hello_data(dmsc_router_t *rt, nbr_t *nb, const dmsc_data_t *d, uin
     rt->ctr.hello_reply_rx++;
     nb->misses = 0;
     nb->last_reply = now;
+    alive(nb, now);
     if (nb->has_name && !name_bytes_eq(nb->name, nb->name_len, h.name.value, h.name.len)) {
         nbr_down(rt, nb, DMSC_NBR_DOWN_RENAMED, now);
         nb->has_name = false;
@@ -1644,18 +1661,37 @@ uint64_t dmsc_router_run_timers(dmsc_router_t *rt, uint64_t now)
     if ((rt->own_dirty || rt->own_forced) && now >= rt->orig_due) originate(rt, now);
     for (uint32_t i = 0; i < rt->n_nbrs; i++) {
         nbr_t *nb = rt->nbrs[i];
+        bool unreach_confirmed = false;
         /* hello misses */
         for (uint32_t j = 0; j < nb->n_hout;) {
             if (nb->hout[j].deadline > now) {
                 j++;
                 continue;
             }
+            uint64_t sent = nb->hout[j].sent;
             memmove(nb->hout + j, nb->hout + j + 1, (nb->n_hout - j - 1) * sizeof *nb->hout);
             nb->n_hout--;
-            nb->misses++;
             rt->ctr.hello_miss++;
+            if (nb->state != DMSC_NBR_DOWN && nb->last_life >= sent) {
+                /* its reply was lost, but the neighbor spoke since: alive */
+                rt->ctr.miss_excused++;
+                nb->misses = 0;
+            } else {
+                nb->misses++;
+                /* the hello confirming an unreachable report (or a later
+                 * one) went unanswered with nothing heard: it was right */
+                if (nb->unreach_n && sent >= nb->unreach_first) unreach_confirmed = true;
+            }
         }
-        if (nb->misses >= rt->cfg.dead_misses && nb->state != DMSC_NBR_DOWN)
+        if (unreach_confirmed && nb->state != DMSC_NBR_DOWN)
+            nbr_down(rt, nb, DMSC_NBR_DOWN_UNREACHABLE, now);
+        /* dead: dead_misses hellos in a row unanswered with nothing else
+         * heard, or (a one-way link: we hear it, it does not hear us) no
+         * reply at all for twice that long */
+        if (nb->state != DMSC_NBR_DOWN &&
+            (nb->misses >= rt->cfg.dead_misses ||
+             now - nb->last_reply >=
+                 2 * rt->cfg.dead_misses * rt->cfg.hello_interval + rt->cfg.hello_timeout))
             nbr_down(rt, nb, DMSC_NBR_DOWN_HELLO, now);
         if (now >= nb->next_hello) send_hello(rt, nb, now);
         /* retransmission */
@@ -1695,6 +1731,28 @@ int dmsc_router_face_remove(dmsc_router_t *rt, dmsc_faceid_t face, uint64_t now)
     return 1;
 }
 
+int dmsc_router_face_unreachable(dmsc_router_t *rt, dmsc_faceid_t face, uint64_t now)
+{
+    nbr_t *nb = find_nbr(rt, face);
+    if (!nb) return 1;
+    rt->ctr.unreachable++;
+    if (!rt->cfg.unreachable_reports || nb->state == DMSC_NBR_DOWN) return 1;
+    if (!nb->unreach_n ||
+        now - nb->unreach_first > rt->cfg.hello_interval + rt->cfg.hello_timeout) {
+        nb->unreach_n = 0;
+        nb->unreach_first = now;
+    }
+    if (++nb->unreach_n >= rt->cfg.unreachable_reports) {
+        nbr_down(rt, nb, DMSC_NBR_DOWN_UNREACHABLE, now);
+    } else if (nb->unreach_n == 1) {
+        /* confirm now: if the neighbor is gone, this draws the next report
+         * one RTT from now; if it answers, the report was stale */
+        send_hello(rt, nb, now);
+    }
+    settle(rt, now);
+    return 0;
+}
+
 static int on_interest(dmsc_router_t *rt, dmsc_faceid_t face, const dmsc_pkt_t *pkt, uint64_t now)
 {
     dmsc_interest_t in;
@@ -1715,6 +1773,7 @@ static int on_interest(dmsc_router_t *rt, dmsc_faceid_t face, const dmsc_pkt_t *
         rt->ctr.rx_not_adjacent++;
         return DMSC_EVALUE;
     }
+    alive(nb, now);
     if (kind == DMSC_RT_MSG_LSU) {
         on_lsu(rt, nb, &in.app_params, now);
     } else {
@@ -1762,6 +1821,7 @@ static int on_data(dmsc_router_t *rt, dmsc_faceid_t face, const dmsc_pkt_t *pkt,
                 rt->ctr.lsu_ack_rx++;
             else
                 rt->ctr.snp_ack_rx++;
+            alive(nb, now);
             infl_done(rt, nb, i, true);
             return 0;
         }

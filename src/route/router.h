@@ -41,12 +41,19 @@
 
 typedef struct {
     /* ---- neighbors ---- */
-    uint64_t hello_interval; /* between hellos on a face: 200 ms */
-    uint64_t hello_timeout;  /* a hello unanswered after this is a miss: 200 ms */
-    uint32_t dead_misses;    /* consecutive misses that make a neighbor dead: 4 (so a
-                                dead neighbor is detected 0.74-1.0 s after it fails) */
-    bool adopt_faces;        /* answer and add faces a hello arrives on that were not
-                                added (on-demand faces from the other side): true */
+    uint64_t hello_interval;      /* between hellos on a face: 100 ms */
+    uint64_t hello_timeout;       /* a hello unanswered after this is a miss, unless something
+                                     else valid came from the neighbor since it was sent: 100 ms
+                                     (also the hello's InterestLifetime: must exceed the RTT) */
+    uint32_t dead_misses;         /* consecutive misses that make a neighbor dead: 3 (a silent
+                                     neighbor is detected 0.28-0.4 s after it fails) */
+    uint32_t unreachable_reports; /* dmsc_router_face_unreachable() reports, within
+                                hello_interval + hello_timeout and with nothing valid from
+                                the neighbor in between, that make it dead at once (one
+                                report and its confirming hello unanswered also do): 2
+                                (0: reports are ignored) */
+    bool adopt_faces;             /* answer and add faces a hello arrives on that were not
+                                     added (on-demand faces from the other side): true */
     /* link cost = cost_base + RTT EWMA / cost_rtt_unit (alpha 1/8), advertised
      * only when it moves by more than max(hyst_pct % of the advertised cost,
      * hyst_abs) and cost_hold has passed since the last change */
@@ -68,8 +75,10 @@ typedef struct {
     uint64_t loading_timeout;   /* longest wait in state SYNC before FULL: 5 s */
 
     /* ---- SPF ---- */
-    uint64_t spf_delay;           /* from the first change to SPF: 10 ms */
-    uint64_t spf_hold;            /* least time between two SPF runs: 50 ms */
+    uint64_t spf_delay;           /* from the first change to SPF: 0 (the next timer run,
+                                     which batches what arrived in the same loop turn) */
+    uint64_t spf_hold;            /* least time between two SPF runs: 50 ms (only a burst of
+                                     changes waits for it) */
     uint32_t mp_bound_pct;        /* next hop kept if its cost <= best * (100 + pct) / 100: 100 */
     uint32_t max_nexthops;        /* per destination node: 4 */
     uint32_t max_prefix_nexthops; /* per prefix, after merging its origins: 8 */
@@ -99,9 +108,10 @@ enum {
 
 /* Why a neighbor went down */
 enum {
-    DMSC_NBR_DOWN_HELLO = 1,   /* hello replies missed */
-    DMSC_NBR_DOWN_FACE = 2,    /* face removed */
-    DMSC_NBR_DOWN_RENAMED = 3, /* another node answers on the face */
+    DMSC_NBR_DOWN_HELLO = 1,       /* hello replies missed */
+    DMSC_NBR_DOWN_FACE = 2,        /* face removed */
+    DMSC_NBR_DOWN_RENAMED = 3,     /* another node answers on the face */
+    DMSC_NBR_DOWN_UNREACHABLE = 4, /* the transport reported it unreachable (ICMP) */
 };
 
 /* Events (for logs and metrics) */
@@ -173,6 +183,20 @@ int dmsc_router_face_add(dmsc_router_t *rt, dmsc_faceid_t face, uint64_t static_
 /* The face is gone: its neighbor goes down at once. 0 or 1 if unknown. */
 int dmsc_router_face_remove(dmsc_router_t *rt, dmsc_faceid_t face, uint64_t now);
 
+/* The transport says the neighbor on `face` is unreachable: for UDP, an
+ * ICMP port, host or network unreachable came back for a packet sent to it
+ * (its process is gone, or its host or network), or a send found no route.
+ * One report may be stale (an ICMP for a packet sent before the neighbor
+ * restarted), so the first one sends a hello at once to confirm: the
+ * neighbor goes DOWN (reason DMSC_NBR_DOWN_UNREACHABLE) when that hello is
+ * unanswered after hello_timeout with nothing valid heard from it, or at
+ * once when `unreachable_reports` reports arrive within hello_interval +
+ * hello_timeout with nothing heard in between (the confirming hello drew
+ * another ICMP; hosts rate-limit them, hence both ways). Its routes go at
+ * the next run_timers. Returns 0 if counted, 1 if ignored (unknown face,
+ * neighbor DOWN, or unreachable_reports 0). */
+int dmsc_router_face_unreachable(dmsc_router_t *rt, dmsc_faceid_t face, uint64_t now);
+
 /* ---- input ---- */
 
 /* A routing packet received from the neighbor on `face`: an Interest
@@ -240,6 +264,9 @@ typedef struct {
     uint64_t send_errors, route_errors;
     uint64_t spf_runs, route_adds, route_removes;
     uint64_t nbr_up, nbr_down, loading_timeouts, anti_entropy;
+    uint64_t unreachable;      /* dmsc_router_face_unreachable reports */
+    uint64_t down_unreachable; /* neighbors taken down by them */
+    uint64_t miss_excused;     /* hello replies missed while the neighbor sent other packets */
 } dmsc_router_counters_t;
 
 const dmsc_router_counters_t *dmsc_router_counters(const dmsc_router_t *rt);

@@ -3,7 +3,8 @@
  * simulated links (per-link delay, drop rate, up/down) on a fake clock.
  * Packets are copied between routers exactly as send() emits them; routes
  * are what route_add/route_remove left installed. Covers neighbor up/down
- * by hello loss, cost hysteresis, LSA origination/refresh/aging, flooding
+ * by hello loss (and no flapping under loss), by unreachable reports and on
+ * one-way links, cost hysteresis, LSA origination/refresh/aging, flooding
  * with loss and retransmission, SPF on lines, rings and random graphs
  * against Floyd-Warshall, multipath ranking, two producers, partition and
  * heal, restart, signature rejection, local prefixes and the node identity.
@@ -52,6 +53,7 @@ typedef struct {
     int ev_up, ev_down, ev_full, ev_cost, ev_reject, ev_orig;
     int starts; /* a restarted daemon seeds its router afresh */
     uint64_t last_reserve, last_cost_at, min_cost_gap, last_down_at;
+    int last_down_reason;
 } node_t;
 
 typedef struct {
@@ -63,6 +65,7 @@ typedef struct {
     /* deterministic drops: the next drop_lsu LSU Interests, the next
      * drop_lsu_ack acknowledgements of LSUs */
     int drop_lsu, drop_lsu_ack;
+    int mute; /* 1 + index of the end whose sends are all lost (one-way link), 0: none */
 } link_t;
 
 typedef struct {
@@ -105,7 +108,7 @@ static int io_send(void *ctx, dmsc_faceid_t face, const dmsc_pkt_t *pkt)
     link_t *lk = &s->links[l];
     if (lk->a != nd->idx && lk->b != nd->idx) return -1;
     int to = lk->a == nd->idx ? lk->b : lk->a;
-    if (!lk->up || (lk->loss_pct && srnd(s) % 100 < lk->loss_pct)) {
+    if (!lk->up || lk->mute == nd->idx + 1 || (lk->loss_pct && srnd(s) % 100 < lk->loss_pct)) {
         s->dropped++;
         return 0;
     }
@@ -201,6 +204,7 @@ static void io_event(void *ctx, const dmsc_router_event_t *ev)
     case DMSC_ROUTER_EV_NBR_DOWN:
         nd->ev_down++;
         nd->last_down_at = now;
+        nd->last_down_reason = ev->reason;
         break;
     case DMSC_ROUTER_EV_COST:
         if (nd->ev_cost && now - nd->last_cost_at < nd->min_cost_gap)
@@ -594,8 +598,9 @@ static void test_two_nodes(void **state)
     sim_free(s);
 }
 
-/* A dead neighbor is declared within about a second; it comes back when the
- * link does. */
+/* A silent dead neighbor is declared after dead_misses hellos unanswered
+ * with nothing else heard (0.28-0.4 s with the defaults), its routes go at
+ * once (no SPF delay); it comes back when the link does. */
 static void test_dead_neighbor(void **state)
 {
     sim_t *s = sim_new(NULL, 2);
@@ -611,10 +616,12 @@ static void test_dead_neighbor(void **state)
         sim_run(s, 1 * MS);
     uint64_t dt = A->last_down_at - t0;
     assert_int_equal(A->ev_down, 1);
-    assert_true(dt >= 600 * MS);
-    assert_true(dt <= 1000 * MS);
+    assert_int_equal(A->last_down_reason, DMSC_NBR_DOWN_HELLO);
+    assert_true(dt >= 280 * MS);
+    assert_true(dt <= 402 * MS);
     assert_int_equal(nbr_info(A, FACE0 + l).state, DMSC_NBR_DOWN);
-    sim_run(s, s->cfg.spf_hold + s->cfg.spf_delay);
+    /* the first SPF after a quiet period is not delayed */
+    assert_true(s->now - A->last_down_at <= 1 * MS);
     assert_true(best_cost(A, node_uri(b)) == INF);
     /* no flapping while the link is down */
     sim_run(s, 5 * SEC);
@@ -632,8 +639,147 @@ static void test_dead_neighbor(void **state)
     assert_int_equal(dmsc_router_face_remove(A->rt, FACE0 + l, s->now), 1);
     assert_int_equal(A->ev_down, 2);
     assert_int_equal(A->last_down_at, t1);
-    sim_run(s, 100 * MS);
+    dmsc_router_run_timers(A->rt, s->now); /* (B's next hello would re-adopt the face) */
     assert_true(best_cost(A, node_uri(b)) == INF);
+    sim_free(s);
+}
+
+/* Unreachable reports (ICMP in the daemon): one sends a hello at once and
+ * changes nothing until that hello is unanswered (hello_timeout); a second
+ * within the window with nothing heard in between takes the neighbor down at
+ * once; either way its routes go in the same instant. A stale report (the
+ * neighbor answers the confirming hello) is forgotten. */
+static void test_unreachable(void **state)
+{
+    sim_t *s = sim_new(NULL, 21);
+    int a = sim_node(s), b = sim_node(s), c = sim_node(s);
+    int ab = sim_link(s, a, b, 5);
+    sim_link(s, b, c, 5);
+    int ac = sim_link(s, a, c, 50);
+    sim_start(s);
+    sim_run(s, 2 * SEC);
+    node_t *A = s->nodes[a], *B = s->nodes[b];
+    dmsc_faceid_t fab = FACE0 + ab;
+    rent_t r[4];
+    assert_int_equal(best_cost(A, node_uri(c)), 10); /* via B */
+    const dmsc_router_counters_t *ca = dmsc_router_counters(A->rt);
+
+    /* stale: B lives, answers the confirming hello; a later report is a first one again */
+    uint64_t tx = ca->hello_tx;
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 0);
+    assert_int_equal(ca->hello_tx, tx + 1);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_FULL);
+    sim_run(s, 20 * MS); /* the reply is back (2 ms RTT) */
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 0);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_FULL);
+    assert_int_equal(A->ev_down, 0);
+    /* B's process dies, one report (the host limits ICMP): the confirming
+     * hello goes unanswered, B is down hello_timeout later */
+    sim_run(s, 20 * MS);
+    node_stop(B);
+    uint64_t t0 = s->now;
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 0);
+    while (A->ev_down == 0 && s->now < t0 + 1 * SEC)
+        sim_run(s, 1 * MS);
+    assert_int_equal(A->ev_down, 1);
+    assert_int_equal(A->last_down_reason, DMSC_NBR_DOWN_UNREACHABLE);
+    assert_int_equal(A->last_down_at, t0 + s->cfg.hello_timeout);
+    node_start(s, B, 0);
+    sim_run(s, 2 * SEC);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_FULL);
+
+    /* B dies again: the confirming hello draws a second report, B is down at once */
+    node_stop(B);
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 0);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_FULL);
+    sim_run(s, 1 * MS);
+    uint64_t t1 = s->now;
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 0);
+    assert_int_equal(A->ev_down, 2);
+    assert_int_equal(A->last_down_reason, DMSC_NBR_DOWN_UNREACHABLE);
+    assert_int_equal(A->last_down_at, t1);
+    assert_int_equal(ca->down_unreachable, 2);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_DOWN);
+    /* SPF at once: nothing goes through B any more, at the same instant
+     * (B itself is reached through C until C finds it dead too) */
+    dmsc_router_run_timers(A->rt, s->now);
+    assert_int_equal(nexthops(A, node_uri(b), r), 1);
+    assert_int_equal(r[0].face, FACE0 + ac);
+    assert_int_equal(nexthops(A, node_uri(c), r), 1);
+    assert_int_equal(r[0].face, FACE0 + ac);
+    assert_int_equal(r[0].cost, 50);
+    /* reports on a DOWN neighbor or an unknown face are ignored */
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, fab, s->now), 1);
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, 9999, s->now), 1);
+    /* B restarts: up again */
+    node_start(s, B, 0);
+    sim_run(s, 2 * SEC);
+    assert_int_equal(nbr_info(A, fab).state, DMSC_NBR_FULL);
+    assert_int_equal(best_cost(A, node_uri(c)), 10);
+
+    /* unreachable_reports 0: reports are ignored */
+    sim_free(s);
+    dmsc_router_config_t cfg = test_cfg();
+    cfg.unreachable_reports = 0;
+    s = sim_new(&cfg, 22);
+    a = sim_node(s);
+    b = sim_node(s);
+    ab = sim_link(s, a, b, 5);
+    sim_start(s);
+    sim_run(s, 2 * SEC);
+    A = s->nodes[a];
+    node_stop(s->nodes[b]);
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, FACE0 + ab, s->now), 1);
+    assert_int_equal(dmsc_router_face_unreachable(A->rt, FACE0 + ab, s->now), 1);
+    assert_int_equal(A->ev_down, 0);
+    sim_free(s);
+}
+
+/* 10 % loss each way on a link, default timers, 5 minutes: replies get lost
+ * (and are excused by the neighbor's own hellos), adjacencies never flap. */
+static void test_loss_no_flap(void **state)
+{
+    sim_t *s = sim_new(NULL, 23);
+    int a = sim_node(s), b = sim_node(s);
+    int l = sim_link(s, a, b, 5);
+    sim_start(s);
+    sim_run(s, 2 * SEC);
+    s->links[l].loss_pct = 10;
+    sim_run(s, 300 * SEC);
+    node_t *A = s->nodes[a], *B = s->nodes[b];
+    assert_int_equal(A->ev_down + B->ev_down, 0);
+    assert_int_equal(nbr_info(A, FACE0 + l).state, DMSC_NBR_FULL);
+    const dmsc_router_counters_t *ca = dmsc_router_counters(A->rt);
+    assert_true(ca->hello_miss > 100);  /* ~19 % of 3000 */
+    assert_true(ca->miss_excused > 50); /* most of them */
+    assert_true(ca->miss_excused < ca->hello_miss);
+    sim_free(s);
+}
+
+/* A one-way link (A hears B, B never hears A): B's hellos keep excusing A's
+ * misses, but with no reply at all A still declares B dead after
+ * 2 x dead_misses x hello_interval + hello_timeout. */
+static void test_one_way_link(void **state)
+{
+    sim_t *s = sim_new(NULL, 24);
+    int a = sim_node(s), b = sim_node(s);
+    int l = sim_link(s, a, b, 5);
+    sim_start(s);
+    sim_run(s, 2 * SEC);
+    node_t *A = s->nodes[a], *B = s->nodes[b];
+    uint64_t t0 = s->now;
+    s->links[l].mute = a + 1; /* A's packets are lost */
+    while (A->ev_down == 0 && s->now < t0 + 3 * SEC)
+        sim_run(s, 1 * MS);
+    assert_int_equal(A->ev_down, 1);
+    assert_int_equal(B->ev_down, 1);
+    uint64_t hard = 2 * s->cfg.dead_misses * s->cfg.hello_interval + s->cfg.hello_timeout;
+    assert_true(A->last_down_at - t0 >= hard - s->cfg.hello_interval);
+    assert_true(A->last_down_at - t0 <= hard + s->cfg.hello_interval);
+    assert_true(B->last_down_at < A->last_down_at); /* B, hearing nothing, first */
+    s->links[l].mute = 0;
+    sim_run(s, 2 * SEC);
+    assert_int_equal(nbr_info(A, FACE0 + l).state, DMSC_NBR_FULL);
     sim_free(s);
 }
 
@@ -1370,23 +1516,16 @@ static void test_identity(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_two_nodes),
-        cmocka_unit_test(test_dead_neighbor),
-        cmocka_unit_test(test_cost_hysteresis),
-        cmocka_unit_test(test_refresh_and_aging),
-        cmocka_unit_test(test_flooding_with_loss),
-        cmocka_unit_test(test_retransmission),
-        cmocka_unit_test(test_two_way_check),
-        cmocka_unit_test(test_spf_line_ring),
-        cmocka_unit_test(test_spf_random_graphs),
-        cmocka_unit_test(test_two_producers),
-        cmocka_unit_test(test_partition_heal),
-        cmocka_unit_test(test_restart_seq_bump),
-        cmocka_unit_test(test_signature_rejection),
-        cmocka_unit_test(test_key_pinning),
-        cmocka_unit_test(test_adopt_face),
-        cmocka_unit_test(test_local_prefixes),
-        cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_two_nodes),         cmocka_unit_test(test_dead_neighbor),
+        cmocka_unit_test(test_unreachable),       cmocka_unit_test(test_loss_no_flap),
+        cmocka_unit_test(test_one_way_link),      cmocka_unit_test(test_cost_hysteresis),
+        cmocka_unit_test(test_refresh_and_aging), cmocka_unit_test(test_flooding_with_loss),
+        cmocka_unit_test(test_retransmission),    cmocka_unit_test(test_two_way_check),
+        cmocka_unit_test(test_spf_line_ring),     cmocka_unit_test(test_spf_random_graphs),
+        cmocka_unit_test(test_two_producers),     cmocka_unit_test(test_partition_heal),
+        cmocka_unit_test(test_restart_seq_bump),  cmocka_unit_test(test_signature_rejection),
+        cmocka_unit_test(test_key_pinning),       cmocka_unit_test(test_adopt_face),
+        cmocka_unit_test(test_local_prefixes),    cmocka_unit_test(test_identity),
     };
     return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }
