@@ -65,8 +65,10 @@ static void send_nack(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, siz
     send_pkt(fw, f, &p);
 }
 
+/* no_cache: the Data came with CachePolicy NoCache; it goes on with it, as
+ * NFD's link service carries the CachePolicy tag with the Data */
 static void send_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, size_t len,
-                      dmsc_slice_t tok, dmsc_faceid_t from)
+                      dmsc_slice_t tok, dmsc_faceid_t from, bool no_cache)
 {
     dmsc_pkt_t p;
     memset(&p, 0, sizeof p);
@@ -75,6 +77,7 @@ static void send_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, siz
     p.len = len;
     p.pit_token = tok;
     p.incoming_face = from;
+    p.no_cache = no_cache;
     send_pkt(fw, f, &p);
 }
 
@@ -353,7 +356,7 @@ static void on_interest(dmsc_fw_t *fw, dmsc_fw_face_t *f, const dmsc_pkt_t *pkt,
         dmsc_cs_entry_t *c =
             dmsc_cs_lookup(&fw->cs, &in.name, in.can_be_prefix, in.must_be_fresh, now);
         if (c) {
-            send_data(fw, f, c->wire, c->len, pkt->pit_token, DMSC_FACEID_CONTENT_STORE);
+            send_data(fw, f, c->wire, c->len, pkt->pit_token, DMSC_FACEID_CONTENT_STORE, false);
             fw->ctr.satisfied_interests++;
             return;
         }
@@ -480,7 +483,8 @@ static void on_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const dmsc_pkt_t *pkt, uin
             dmsc_fw_face_t *down = dmsc__fw_face(fw, r->face);
             if (!down || down->stamp == stamp) continue;
             down->stamp = stamp;
-            send_data(fw, down, pkt->wire, pkt->len, dmsc_slice(r->tok, r->tok_len), f->id);
+            send_data(fw, down, pkt->wire, pkt->len, dmsc_slice(r->tok, r->tok_len), f->id,
+                      pkt->no_cache);
         }
         /* NFD: a satisfied entry needs its nonces remembered only when a
          * MustBeFresh Interest could come back after the Data went stale */

@@ -202,7 +202,7 @@ static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
         return;
     }
     s->g->ctr.seg_served++;
-    gw__send_data(s->g, wire.p, wire.n, token);
+    gw__send_data(s->g, wire.p, wire.n, token, s->freshness == 0);
     if (s->ended && seg == s->ended_at_seg && !s->final_served) {
         s->final_served = true;
         uint64_t soon = gw__now_ms(s->g) + STREAM_LINGER_DONE_MS;

@@ -285,7 +285,8 @@ static void on_nack(dmsc_gw_t *g, const dmsc_pkt_t *pkt)
     arm_timer(g);
 }
 
-int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pit_token)
+int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pit_token,
+                  bool no_cache)
 {
     dmsc_pkt_t pkt;
     memset(&pkt, 0, sizeof pkt);
@@ -293,6 +294,7 @@ int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pi
     pkt.wire = wire;
     pkt.len = len;
     pkt.pit_token = pit_token;
+    pkt.no_cache = no_cache;
     return dmsc_facetable_app_send(g->ft, g->pface, &pkt);
 }
 
@@ -384,6 +386,10 @@ int dmsc_gw_apply(dmsc_gw_t *g, const dmsc_config_t *cfg)
     dmsc_config_t n;
     if (dmsc_config_copy(&n, cfg)) return DMSC_ENOMEM;
     int rc = apply_services(g, cfg);
+    /* the listeners stay as they were bound until a restart */
+    n.gateway.http = g->cfg.gateway.http;
+    n.gateway.unix_enabled = g->cfg.gateway.unix_enabled;
+    memcpy(n.gateway.unix_path, g->cfg.gateway.unix_path, sizeof n.gateway.unix_path);
     dmsc_config_free(&g->cfg);
     g->cfg = n;
     return rc;

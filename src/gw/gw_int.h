@@ -122,7 +122,10 @@ void gw__cancel(dmsc_gw_t *g, gw_wait_t *w);
 
 /* Send a Data or Nack back towards the downstream of an Interest we got
  * on the app face (pit_token echoed). */
-int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pit_token);
+/* no_cache: CachePolicy NoCache (responses nobody may reuse: freshness 0)
+ * spares every content store on the way the insert. */
+int gw__send_data(dmsc_gw_t *g, const uint8_t *wire, size_t len, dmsc_slice_t pit_token,
+                  bool no_cache);
 int gw__send_nack(dmsc_gw_t *g, const uint8_t *interest, size_t len, dmsc_slice_t pit_token,
                   uint64_t reason);
 

@@ -86,7 +86,7 @@ static void send_error(gw_ireq_t *r, int kind, const char *msg)
     dmsc_data_t d;
     dmsc_hmap_data_init(&d, &r->in.name, content, 0, false);
     if (dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, sizeof g->buf, &wire)) return;
-    gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len));
+    gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), true);
 }
 
 static void send_nack(gw_ireq_t *r)
@@ -152,7 +152,7 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
     if (rc) return DMSC_ENOBUFS;
     if (wire.n > DMSC_TLV_DGRAM_MAX) return DMSC_ENOBUFS;
     r->answered = true;
-    gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len));
+    gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), r->freshness == 0);
     g->ctr.ingress_responses++;
     if (segmented)
         g->ctr.ingress_segmented++;
