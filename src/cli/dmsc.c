@@ -41,6 +41,9 @@
 #ifdef DMSC_CLI_NDN
 #include "cli/cmd_ndn.h"
 #endif
+#ifdef DMSC_CLI_SERVICE
+#include "cli/cmd_service.h"
+#endif
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_INTEGRITY = 2 };
 
@@ -1811,6 +1814,9 @@ static void print_main_usage(FILE *f)
 #ifdef DMSC_CLI_NODE
     fputs(dmsc_cli_node_usage, f);
 #endif
+#ifdef DMSC_CLI_SERVICE
+    fputs(dmsc_cli_service_usage, f);
+#endif
 #ifdef DMSC_CLI_NDN
     fputs(dmsc_cli_ndn_usage, f);
 #endif
@@ -1837,6 +1843,9 @@ int main(int argc, char **argv)
     }
 #ifdef DMSC_CLI_NODE
     if (dmsc_cli_node_is_command(argv[1])) return dmsc_cli_node_main(argc - 1, argv + 1);
+#endif
+#ifdef DMSC_CLI_SERVICE
+    if (dmsc_cli_service_is_command(argv[1])) return dmsc_cli_service_main(argc - 1, argv + 1);
 #endif
 #ifdef DMSC_CLI_NDN
     if (dmsc_cli_ndn_is_command(argv[1])) return dmsc_cli_ndn_main(argc - 1, argv + 1);

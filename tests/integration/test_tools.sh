@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration tests of the NDN tools against a real dmscd on loopback:
 #   dmsc ping, dmsc put + dmsc cat (10 MB, byte-identical over Unix, UDP
-#   and TCP faces), dmsc-bench (exchanges > 0, no loss).
+#   and TCP faces), dmsc-bench (exchanges > 0, no loss), and the admin API
+#   commands dmsc service add|list|remove and dmsc gateway.
 #
 #   tests/integration/test_tools.sh [BUILD_DIR]      # default build/test
 #   DMSC=... DMSCD=... DMSC_BENCH=... tests/integration/test_tools.sh
@@ -48,10 +49,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ---- dmscd on temporary sockets and free ports
+# ---- dmscd on temporary sockets and free ports (the gateway's HTTP
+# listener too: its default 127.0.0.1:7381 may belong to another node)
 NODE=/test/tools/node
-"$DMSCD" -u "$T/dmscd.sock" --udp-port 0 --tcp-port 0 --admin-port 0 -n "$NODE" -l info \
-  >"$T/dmscd.log" 2>&1 &
+cat >"$T/dmscd.yaml" <<'EOF2'
+gateway:
+  http:
+    bind: 127.0.0.1
+    port: 0
+EOF2
+"$DMSCD" -c "$T/dmscd.yaml" -u "$T/dmscd.sock" --udp-port 0 --tcp-port 0 --admin-port 0 \
+  -n "$NODE" -l info >"$T/dmscd.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 100); do
   grep -q 'event=started' "$T/dmscd.log" 2>/dev/null && break
@@ -194,6 +202,160 @@ if echo "$line" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[
 else
   not_ok "dmsc-bench --json: $line"
 fi
+
+# ---- dmsc service add|list|remove, dmsc gateway (admin API)
+ADMIN=$(grep -o 'dmscd level=info event=listen channel=http://127.0.0.1:[0-9]*' "$T/dmscd.log" |
+  head -1 | sed 's/.*://')
+GWURL=$(grep -o 'event=gateway-listen url=http://[0-9.]*:[0-9]*/' "$T/dmscd.log" | head -1 |
+  sed 's/.*url=//')
+if [ -n "$ADMIN" ] && [ -n "$GWURL" ]; then
+  ok "admin API on port $ADMIN, gateway listener $GWURL"
+else
+  not_ok "admin API port ('$ADMIN') and gateway listener ('$GWURL') in the log"
+fi
+export DMSC_ADMIN=127.0.0.1:$ADMIN
+out=$("$DMSC" --help 2>&1)
+if echo "$out" | grep -Eq '^  service ' && echo "$out" | grep -Eq '^  gateway '; then
+  ok "dmsc --help lists service and gateway"
+else
+  not_ok "dmsc --help: $out"
+fi
+out=$("$DMSC" service --help 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q 'dmsc service list' &&
+  echo "$out" | grep -q 'dmsc service add PREFIX --instance' &&
+  echo "$out" | grep -q 'dmsc service remove PREFIX'; then
+  ok "dmsc service --help lists list, add, remove"
+else
+  not_ok "dmsc service --help (rc $rc): $out"
+fi
+out=$("$DMSC" service list 2>&1)
+rc=$?
+js=$("$DMSC" service list --json 2>&1)
+if [ $rc -eq 0 ] && [ "$out" = "(no services)" ] &&
+  echo "$js" | python3 -c 'import json,sys; assert json.load(sys.stdin) == []' 2>/dev/null; then
+  ok "dmsc service list: no services at start (table and --json)"
+else
+  not_ok "dmsc service list at start (rc $rc): $out / $js"
+fi
+# an instance nobody listens on: a port the kernel just handed out, closed again
+DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SVC=/test/tools/svc
+out=$("$DMSC" service add "$SVC" --instance "127.0.0.1:$DEAD" --host svc.tools \
+  --meta version=v1 --health-interval 100 --health-timeout 100 --unhealthy 1 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "added $SVC (1 instance)" ]; then
+  ok "dmsc service add $SVC --instance 127.0.0.1:$DEAD"
+else
+  not_ok "dmsc service add (rc $rc): $out"
+fi
+out=$("$DMSC" service list 2>&1)
+rc=$?
+if [ $rc -eq 0 ] &&
+  echo "$out" | grep -Eq "^$SVC +svc\.tools +http1 +no +0/1 +tcp every 100 ms +version=v1\$" &&
+  echo "$out" | grep -Eq "^$SVC +127\.0\.0\.1:$DEAD +(down|unknown) +0 +0 +[0-9]+ +"; then
+  ok "dmsc service list shows $SVC and its instance (down or unknown)"
+else
+  not_ok "dmsc service list (rc $rc): $out"
+fi
+js=$("$DMSC" service list --json 2>&1)
+if echo "$js" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d) == 1, d
+s = d[0]
+assert s["prefix"] == sys.argv[1] and s["host"] == "svc.tools" and s["protocol"] == "http1"
+assert s["metadata"] == {"version": "v1"} and s["health"]["interval_ms"] == 100
+assert [i["addr"] for i in s["instances"]] == ["127.0.0.1:" + sys.argv[2]]
+assert s["instances"][0]["state"] in ("down", "unknown")
+' "$SVC" "$DEAD" 2>"$T/svc-json.err"; then
+  ok "dmsc service list --json parses and describes the service"
+else
+  not_ok "dmsc service list --json: $js $(cat "$T/svc-json.err")"
+fi
+# the health checks find nothing listening: the instance goes down
+state=
+for _ in $(seq 100); do
+  state=$("$DMSC" service list --json 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["instances"][0]["state"])' 2>/dev/null)
+  [ "$state" = down ] && break
+  sleep 0.05
+done
+out=$("$DMSC" service list 2>&1)
+if [ "$state" = down ] && echo "$out" | grep -Eq "127\.0\.0\.1:$DEAD +down +0 +0 +[1-9][0-9]* +ECONNREFUSED"; then
+  ok "the instance nobody listens on goes down (failures counted, last error ECONNREFUSED)"
+else
+  not_ok "instance state '$state': $out"
+fi
+out=$("$DMSC" service add test/tools/relative --instance 127.0.0.1:1 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q '^dmsc: service add: test/tools/relative: .*absolute NDN name'; then
+  ok "dmsc service add with a bad prefix: status 1, $out"
+else
+  not_ok "dmsc service add with a bad prefix (rc $rc): $out"
+fi
+out=$("$DMSC" service add /test/tools/bad --instance not-an-address 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q '^dmsc: service add: /test/tools/bad: bad instance address not-an-address'; then
+  ok "dmsc service add with a bad instance address: status 1, $out"
+else
+  not_ok "dmsc service add with a bad instance address (rc $rc): $out"
+fi
+out=$("$DMSC" service add /test/tools/bad 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q 'at least one --instance'; then
+  ok "dmsc service add without --instance: status 1"
+else
+  not_ok "dmsc service add without --instance (rc $rc): $out"
+fi
+n_svc=$("$DMSC" service list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$n_svc" = 1 ] && ok "refused adds registered nothing (1 service)" ||
+  not_ok "services after refused adds: $n_svc"
+out=$("$DMSC" gateway 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$(echo "$out" | awk '$1 == "listener" && $2 == "http" { print $3 }')" = "$GWURL" ] &&
+  echo "$out" | grep -Eq '^egress +requests [0-9]+, responses [0-9]+' &&
+  echo "$out" | grep -Eq '^interests +sent [0-9]+, .*pending [0-9]+$'; then
+  ok "dmsc gateway shows the listener $GWURL and the counters"
+else
+  not_ok "dmsc gateway (rc $rc): $out"
+fi
+js=$("$DMSC" gateway --json 2>&1)
+if echo "$js" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["listeners"]["http"]==sys.argv[1] and "pending" in d["named"]' "$GWURL" 2>/dev/null; then
+  ok "dmsc gateway --json parses"
+else
+  not_ok "dmsc gateway --json: $js"
+fi
+out=$("$DMSC" service remove "$SVC" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "removed $SVC" ]; then
+  ok "dmsc service remove $SVC"
+else
+  not_ok "dmsc service remove (rc $rc): $out"
+fi
+out=$("$DMSC" service list 2>&1)
+js=$("$DMSC" service list --json 2>&1)
+if [ "$out" = "(no services)" ] &&
+  echo "$js" | python3 -c 'import json,sys; assert json.load(sys.stdin) == []' 2>/dev/null; then
+  ok "dmsc service list is empty after the remove"
+else
+  not_ok "dmsc service list after the remove: $out / $js"
+fi
+out=$("$DMSC" service remove "$SVC" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [ "$out" = "dmsc: service remove: no service $SVC on this node (see dmsc service list)" ]; then
+  ok "dmsc service remove of an unknown service: status 1"
+else
+  not_ok "dmsc service remove of an unknown service (rc $rc): $out"
+fi
+out=$("$DMSC" service list --admin "127.0.0.1:$DEAD" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q 'admin API unreachable: cannot connect'; then
+  ok "dmsc service list with no daemon: status 1"
+else
+  not_ok "dmsc service list with no daemon (rc $rc): $out"
+fi
+unset DMSC_ADMIN
 
 # dmscd still healthy
 if kill -0 "${pids[0]}" 2>/dev/null; then ok "dmscd still running"; else not_ok "dmscd died"; fi
