@@ -419,6 +419,9 @@ static dmsc_svc_inst_t *inst_new(dmsc_svcreg_t *reg, dmsc_svc_t *s, const char *
     dmsc_upstream_limits_t lim = reg->lim;
     lim.max_connections =
         s->cfg.max_connections ? s->cfg.max_connections : DMSC_SVC_MAX_CONNS_DEFAULT;
+    /* keep every connection warm: an idle list smaller than the concurrency
+     * made the pool reconnect for a quarter of the requests under load */
+    if (lim.max_idle < lim.max_connections) lim.max_idle = lim.max_connections;
     if (dmsc_upstream_pool_new(reg->loop, addr, &lim, &in->pool)) {
         free(in);
         return NULL;

@@ -650,6 +650,20 @@ static void conn_flush(conn_t *c)
         }
         ch->c = c;
         uv_buf_t b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
+        if (c->wq_bytes == 0) {
+            /* nothing in flight: write now (uv_write would toggle the
+             * socket's epoll interest for every request) */
+            int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+            if (w == (int)ch->len) {
+                free(ch);
+                continue;
+            }
+            if (w > 0) {
+                memmove(ch->data, ch->data + w, ch->len - (size_t)w);
+                ch->len -= (size_t)w;
+                b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
+            }
+        }
         int rc = uv_write(&ch->w, (uv_stream_t *)&c->tcp, &b, 1, on_write);
         if (rc < 0) {
             free(ch);
