@@ -78,18 +78,88 @@ static void on_written(uv_write_t *wr, int status)
 int gw__econn_write(gw_econn_t *c, const void *p, size_t n)
 {
     if (c->closing || !n) return 0;
-    wbuf_t *w = malloc(sizeof *w + n);
-    if (!w) return DMSC_ENOMEM;
-    w->c = c;
-    w->len = n;
-    memcpy(w->data, p, n);
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->wr, &c->u.s, &b, 1, on_written)) {
-        free(w);
-        return DMSC_EIO;
-    }
+    if (dmsc_gw_buf_append(&c->out, p, n)) return DMSC_ENOMEM;
     c->wq_bytes += n;
+    if (!c->dpprev) {
+        dmsc_gw_t *g = c->g;
+        c->dnext = g->dirty;
+        if (c->dnext) c->dnext->dpprev = &c->dnext;
+        c->dpprev = &g->dirty;
+        g->dirty = c;
+    }
     return 0;
+}
+
+static void dirty_remove(gw_econn_t *c)
+{
+    if (!c->dpprev) return;
+    *c->dpprev = c->dnext;
+    if (c->dnext) c->dnext->dpprev = c->dpprev;
+    c->dpprev = NULL;
+    c->dnext = NULL;
+}
+
+/* Write c->out: directly when nothing is in flight (no copy, and no epoll
+ * interest toggling as uv_write does per call), the rest as one uv_write. */
+static void conn_flush(gw_econn_t *c)
+{
+    dirty_remove(c);
+    if (c->closing || !c->out.len) return;
+    uv_buf_t b = uv_buf_init((char *)c->out.p, (unsigned)c->out.len);
+    int w = uv_try_write(&c->u.s, &b, 1);
+    size_t done = w > 0 ? (size_t)w : 0;
+    if (w < 0 && w != UV_EAGAIN) {
+        gw__econn_close(c);
+        return;
+    }
+    c->wq_bytes -= done;
+    if (done < c->out.len) {
+        size_t n = c->out.len - done;
+        wbuf_t *wb = malloc(sizeof *wb + n);
+        if (!wb) {
+            gw__econn_close(c);
+            return;
+        }
+        wb->c = c;
+        wb->len = n;
+        memcpy(wb->data, c->out.p + done, n);
+        uv_buf_t rb = uv_buf_init((char *)wb->data, (unsigned)n);
+        if (uv_write(&wb->wr, &c->u.s, &rb, 1, on_written)) {
+            free(wb);
+            gw__econn_close(c);
+            return;
+        }
+    }
+    c->out.len = 0;
+    if (c->out.cap > (1u << 20)) dmsc_gw_buf_free(&c->out); /* do not keep a burst's buffer */
+    if (c->h2 && c->wq_bytes < OUT_RESUME_BYTES) gw__h2_writable(c);
+    if (c->closing) return;
+    if (c->req && c->req->fetch && c->wq_bytes < OUT_RESUME_BYTES) gw__fetch_resume(c->req->fetch);
+    if (c->closing) return;
+    if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) gw__econn_close(c);
+}
+
+static void flush_all(dmsc_gw_t *g)
+{
+    /* a flush can queue more output (a resumed fetch): loop until quiet */
+    for (int round = 0; g->dirty && round < 8; round++) {
+        gw_econn_t *list = g->dirty;
+        while (list) {
+            gw_econn_t *c = list;
+            list = c->dnext;
+            conn_flush(c);
+        }
+    }
+}
+
+static void on_flush(uv_check_t *h)
+{
+    flush_all(h->data);
+}
+
+static void on_flush_prep(uv_prepare_t *h)
+{
+    flush_all(h->data);
 }
 
 static int conn_write_buf(gw_econn_t *c, dmsc_gw_buf_t *b)
@@ -805,6 +875,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
     gw_econn_t *c = h->data;
     dmsc_gw_buf_free(&c->in);
+    dmsc_gw_buf_free(&c->out);
     free(c);
 }
 
@@ -813,6 +884,7 @@ void gw__econn_close(gw_econn_t *c)
     if (c->closing) return;
     c->closing = true;
     dmsc_gw_t *g = c->g;
+    dirty_remove(c);
     if (c->h2) gw__h2_detach(c);
     if (c->req) {
         ereq_t *r = c->req;
@@ -858,6 +930,7 @@ static void on_connection(uv_stream_t *server, int status)
                                .body_max = g->cfg.gateway.body_max};
     dmsc_http1_parser_init(&c->parser, true, &lim);
     dmsc_gw_buf_init(&c->in, g->cfg.gateway.head_max + IN_MAX_EXTRA + 65536);
+    dmsc_gw_buf_init(&c->out, (size_t)64 << 20);
     c->next = g->econns;
     if (c->next) c->next->pprev = &c->next;
     c->pprev = &g->econns;
@@ -871,6 +944,12 @@ int gw__egress_start(dmsc_gw_t *g)
 {
     const dmsc_config_t *cfg = &g->cfg;
     if (!cfg->gateway.enabled) return 0;
+    uv_check_init(g->loop, &g->flush);
+    g->flush.data = g;
+    uv_check_start(&g->flush, on_flush);
+    uv_prepare_init(g->loop, &g->flush_prep);
+    g->flush_prep.data = g;
+    uv_prepare_start(&g->flush_prep, on_flush_prep);
     if (cfg->gateway.http.enabled) {
         struct sockaddr_storage ss;
         if (uv_ip4_addr(cfg->gateway.http.bind, cfg->gateway.http.port,
@@ -930,6 +1009,12 @@ static void on_listener_closed(uv_handle_t *h)
 
 void gw__egress_stop(dmsc_gw_t *g)
 {
+    if (g->flush.data) {
+        uv_check_stop(&g->flush);
+        uv_close((uv_handle_t *)&g->flush, on_listener_closed);
+        uv_prepare_stop(&g->flush_prep);
+        uv_close((uv_handle_t *)&g->flush_prep, on_listener_closed);
+    }
     if (g->http_tcp_open) uv_close((uv_handle_t *)&g->http_tcp, on_listener_closed);
     if (g->http_unix_open) {
         uv_close((uv_handle_t *)&g->http_unix, on_listener_closed);

@@ -93,7 +93,10 @@ struct dmsc_gw {
     uv_pipe_t http_unix;
     bool http_tcp_open, http_unix_open;
     int http_port;
-    gw_econn_t *econns; /* list */
+    gw_econn_t *econns;      /* list */
+    gw_econn_t *dirty;       /* connections with output to flush (uv_check) */
+    uv_check_t flush;        /* after I/O callbacks */
+    uv_prepare_t flush_prep; /* and before the loop blocks (output queued by timers, idle) */
     size_t n_econns;
 
     gw_ireq_t *ireqs;   /* ingress requests in progress (list) */
@@ -102,7 +105,10 @@ struct dmsc_gw {
 
     gw_counters_t ctr;
     uint64_t rng;
-    uint8_t buf[DMSC_TLV_DGRAM_MAX]; /* encode scratch for one packet */
+    /* encode scratch for one packet and for a segment's Content: pkt_max
+     * bytes each (the larger of 8800 and faces.max_packet) */
+    uint8_t *buf, *cbuf;
+    size_t pkt_max;
 };
 
 uint64_t gw__now_ms(dmsc_gw_t *g);
@@ -153,6 +159,9 @@ void gw__stream_abort(gw_stream_t *s);
  * it is fully fetched or its linger time passes, then frees itself. */
 void gw__stream_release(gw_stream_t *s);
 uint64_t gw__stream_bytes(const gw_stream_t *s);
+/* The body will be exactly len bytes (Content-Length): every segment then
+ * carries the FinalBlockId. */
+void gw__stream_set_total(gw_stream_t *s, uint64_t len);
 /* An Interest on the app face: if its name is a segment of a stream we
  * serve, answer or hold it and return true. */
 bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
@@ -195,8 +204,10 @@ struct gw_econn {
     bool reading, closing, peer_eof, want_close, blocked;
     size_t wq_bytes;
     struct ereq *req;
-    gw_h2conn_t *h2; /* set once the client sent the HTTP/2 preface */
-    bool h1;         /* a first HTTP/1 request was parsed: no preface check */
+    gw_h2conn_t *h2;             /* set once the client sent the HTTP/2 preface */
+    dmsc_gw_buf_t out;           /* written this loop turn, flushed once per turn */
+    gw_econn_t *dnext, **dpprev; /* on the gateway's dirty list while out has bytes */
+    bool h1;                     /* a first HTTP/1 request was parsed: no preface check */
 };
 
 /* An owned copy of a request head (a parser's views die with its input). */
@@ -206,6 +217,8 @@ typedef struct {
 } gw_head_copy_t;
 
 int gw__head_copy(gw_head_copy_t *hc, const dmsc_http_head_t *h);
+/* Queue bytes for the client; they go out in one write at the end of the
+ * loop turn (counted in wq_bytes until written). */
 int gw__econn_write(gw_econn_t *c, const void *p, size_t n);
 void gw__econn_close(gw_econn_t *c);
 void gw__econn_start_read(gw_econn_t *c);
