@@ -49,7 +49,7 @@ SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-1}
 CONNS=${BENCH_CONNECTIONS:-50}
 THREADS=${BENCH_THREADS:-1}
-ONLY=${BENCH_ONLY:-direct nginx haproxy dmsc}
+ONLY=${BENCH_ONLY:-direct nginx haproxy dmsc dmsctcp}
 UNIQUE=${BENCH_UNIQUE:-1}
 PY=/usr/bin/python3
 
@@ -212,22 +212,20 @@ start_haproxy() {
 # /bench/catalog), node B serves /bench/catalog from the catalog instance;
 # A reaches B by a static route over a UDP face (DMSC_FACE=tcp: TCP).
 #
-# TODO-verify: the gateway's config keys are not final and docs/config.md
-# does not list them yet. This is written against the keys src/mgmt/config.c
-# parses (gateway.http.{bind,port}, gateway.unix, gateway.hosts[].{host,prefix},
-# services[].{prefix,host,instances,health.{path,interval}}); dmscd of commit
-# 3677ef4 accepts it and serves the path. The first draft's tentative form was
-#   gateway: { http: { listen: 127.0.0.1:PORT } }
-#   services: [ { prefix: /bench/catalog, host: catalog.bench,
-#                 instances: ["127.0.0.1:PORT"],
-#                 health: { path: /health, interval_ms: 1000 } } ]
-# Check both against docs/config.md once the gateway lands. If dmscd rejects
-# the config or the request fails, the row says n/a and why.
+# Keys: docs/config.md (gateway, services). The second dmsc row
+# (dmsctcp) joins A and B with a TCP face and raises gateway.segment_size to
+# 64000 (faces.max_packet to match): a 64 KiB body then travels as one
+# segment instead of eight. If dmscd rejects the config or the request
+# fails, the row says n/a and why.
 run_dmsc() {
   [ -x "$DMSCD" ] || { na="gateway not available: $DMSCD not built"; return; }
   local face=${DMSC_FACE:-udp} ua ub tb aa ab gw
   read -r ua ub tb aa ab gw < <(free_ports udp udp tcp tcp tcp tcp)
   local tcp_b="tcp: {enabled: false}" route="udp4://127.0.0.1:$ub"
+  # DMSC_SEGMENT: gateway.segment_size (body bytes per Data); above 8000 the
+  # link must be TCP and faces.max_packet large enough
+  local seg=${DMSC_SEGMENT:-8000} maxpkt=8800
+  if [ "$seg" -gt 8000 ]; then maxpkt=$((seg + 4096)); fi
   if [ "$face" = tcp ]; then
     tcp_b="tcp: {bind: 127.0.0.1, port: $tb}"
     route="tcp4://127.0.0.1:$tb"
@@ -240,10 +238,12 @@ listen:
   $tcp_b
   unix: {path: $T/dmsc-b.sock}
 admin: {bind: 127.0.0.1, port: $ab}
-gateway:                        # TODO-verify: keys not final
+faces: {max_packet: $maxpkt}
+gateway:
   http: {enabled: false}
   unix: off
-services:                       # TODO-verify
+  segment_size: $seg
+services:
   - prefix: /bench/catalog
     host: catalog.bench
     instances: ["127.0.0.1:$SVC"]
@@ -257,11 +257,13 @@ listen:
   tcp: {enabled: false}
   unix: {path: $T/dmsc-a.sock}
 admin: {bind: 127.0.0.1, port: $aa}
+faces: {max_packet: $maxpkt}
 routes:
   - prefix: /bench/catalog
     face: $route
-gateway:                        # TODO-verify: keys not final
+gateway:
   http: {bind: 127.0.0.1, port: $gw}
+  segment_size: $seg
   unix: off
   hosts:
     - {host: catalog.bench, prefix: /bench/catalog}
@@ -285,6 +287,7 @@ EOF
   host=catalog.bench
 }
 start_dmsc() { run_dmsc; }
+start_dmsctcp() { DMSC_FACE=tcp DMSC_SEGMENT=64000 run_dmsc; }
 
 # Every request a different URL (&r=<thread>-<n>): otherwise dmsc, which names
 # a GET by its URL, would aggregate concurrent identical requests and answer
@@ -345,7 +348,8 @@ wrk_cell() {
 }
 
 read -r -a payloads <<<"${BENCH_PAYLOADS:-/items/1 /blob?size=65536}"
-declare -A label=([direct]="direct" [nginx]="nginx x2" [haproxy]="HAProxy x2" [dmsc]="dmsc x2")
+declare -A label=([direct]="direct" [nginx]="nginx x2" [haproxy]="HAProxy x2" [dmsc]="dmsc x2"
+  [dmsctcp]="dmsc x2, TCP link, 64 KB segments")
 declare -A rps p50 p99 svc note
 
 echo "gateway.sh: client -> A -> B -> dmsc-example-catalog; wrk -t$THREADS -c$CONNS," \

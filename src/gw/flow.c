@@ -27,7 +27,6 @@
 #define STREAM_LINGER_DONE_MS                                                                      \
     1000 /* ... once the final segment went out (content                                           \
             stores on the path answer later retransmissions) */
-#define SEG_PAYLOAD_MAX 8192
 
 /* Fetch tunables. */
 #define FETCH_WINDOW_MAX 64
@@ -66,6 +65,8 @@ struct gw_stream {
     uint64_t highest_asked; /* +1; 0 = nothing asked yet */
     uint64_t linger_until;
     uint64_t ended_at_seg; /* final segment index when ended */
+    bool total_known;      /* the body length was announced: final index known early */
+    uint64_t final_seg;
 
     dmsc_http_field_t *trailers;
     size_t ntrailers;
@@ -146,8 +147,8 @@ int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
     s->arg = arg;
     /* Data = Name (base + segment) + MetaInfo + Content(HttpSegment) + digest
      * signature: keep it under the datagram ceiling */
-    size_t room = DMSC_TLV_DGRAM_MAX - 160 - (size_t)s->base.name.len;
-    s->segsize = room > SEG_PAYLOAD_MAX ? SEG_PAYLOAD_MAX : room;
+    size_t room = g->pkt_max - 512 - (size_t)s->base.name.len;
+    s->segsize = room > g->cfg.gateway.segment_size ? g->cfg.gateway.segment_size : room;
     if (s->segsize < 512 || !(s->cur = malloc(s->segsize)) || streams_insert(g, s)) {
         free(s->cur);
         free(s);
@@ -155,6 +156,12 @@ int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
     }
     *out = s;
     return 0;
+}
+
+void gw__stream_set_total(gw_stream_t *s, uint64_t len)
+{
+    s->total_known = true;
+    s->final_seg = len ? (len - 1) / s->segsize : 0;
 }
 
 uint64_t gw__stream_bytes(const gw_stream_t *s)
@@ -175,16 +182,26 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
         memcpy(hs.trailers, s->trailers, s->ntrailers * sizeof *s->trailers);
         hs.ntrailers = s->ntrailers;
     }
-    static uint8_t content_buf[DMSC_TLV_DGRAM_MAX];
     dmsc_slice_t content;
-    int rc = dmsc_hmap_segment_encode(&hs, content_buf, sizeof content_buf, &content);
+    int rc = dmsc_hmap_segment_encode(&hs, g->cbuf, g->pkt_max, &content);
     if (rc) return rc;
     dmsc_namebuf_t nb;
     dmsc_namebuf_copy(&nb, &s->base.name);
     if ((rc = dmsc_namebuf_append_nni(&nb, DMSC_TT_SEGMENT, seg))) return rc;
     dmsc_data_t d;
     dmsc_hmap_data_init(&d, &nb.name, content, s->freshness, final);
-    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, sizeof g->buf, wire);
+    dmsc_namebuf_t fb;
+    if (!final && s->total_known) {
+        /* FinalBlockId in every segment once the end is known (as
+         * ndnputchunks does): the consumer stops its window there */
+        dmsc_namebuf_init(&fb);
+        if (dmsc_namebuf_append_nni(&fb, DMSC_TT_SEGMENT, s->final_seg) == 0) {
+            d.has_meta_info = true;
+            d.has_final_block = true;
+            d.final_block = dmsc_name_comp(&fb.name, 0);
+        }
+    }
+    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, wire);
 }
 
 static bool seg_available(const gw_stream_t *s, uint64_t seg)

@@ -85,7 +85,7 @@ static void send_error(gw_ireq_t *r, int kind, const char *msg)
     if (dmsc_hmap_error_encode(&e, cbuf, sizeof cbuf, &content)) return;
     dmsc_data_t d;
     dmsc_hmap_data_init(&d, &r->in.name, content, 0, false);
-    if (dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, sizeof g->buf, &wire)) return;
+    if (dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, &wire)) return;
     gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), true);
 }
 
@@ -148,7 +148,7 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
     if (rc) return rc == DMSC_ENOBUFS || rc == DMSC_ETOOBIG ? DMSC_ENOBUFS : rc;
     dmsc_data_t d;
     dmsc_hmap_data_init(&d, &r->in.name, content, r->freshness, false);
-    rc = dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, sizeof g->buf, &wire);
+    rc = dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, &wire);
     if (rc) return DMSC_ENOBUFS;
     if (wire.n > DMSC_TLV_DGRAM_MAX) return DMSC_ENOBUFS;
     r->answered = true;
@@ -180,6 +180,7 @@ static int go_segmented(gw_ireq_t *r)
     dmsc_name_t base;
     dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
     if ((rc = gw__stream_new(g, &base, r->freshness, &rs_cb, r, &r->rs))) return rc;
+    if (r->has_length) gw__stream_set_total(r->rs, r->length);
     rc = gw__stream_write(r->rs, r->acc.p, r->acc.len);
     dmsc_gw_buf_free(&r->acc);
     if (rc == 1 && r->ureq) dmsc_upstream_pause(r->ureq, true);

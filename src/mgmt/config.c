@@ -77,6 +77,7 @@ void dmsc_config_default(dmsc_config_t *c)
     c->gateway.timeout_ms = 10000;
     c->gateway.body_max = 64ull << 20;
     c->gateway.inline_max = 4096;
+    c->gateway.segment_size = 8000;
     c->gateway.head_max = 16384;
     c->gateway.max_connections = 1024;
 }
@@ -814,6 +815,8 @@ static int gateway_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
     if (!strcmp(key, "timeout")) return get_duration_ms(x, v, 100, 3600000, &c->gateway.timeout_ms);
     if (!strcmp(key, "body_max")) return get_size(x, v, 0, 1ull << 40, &c->gateway.body_max);
     if (!strcmp(key, "inline_max")) return get_size(x, v, 0, 6144, &c->gateway.inline_max);
+    if (!strcmp(key, "segment_size"))
+        return get_size(x, v, 1024, DMSC_TLV_MAX_PACKET - 4096, &c->gateway.segment_size);
     if (!strcmp(key, "head_max"))
         return get_size(x, v, 1024, DMSC_HTTP_HEAD_MAX_LIMIT, &c->gateway.head_max);
     if (!strcmp(key, "max_connections")) {
@@ -1015,6 +1018,14 @@ int dmsc_config_load_string(dmsc_config_t *c, const char *yaml, size_t len, char
         goto out;
     }
     /* cross-key checks */
+    if (tmp.gateway.segment_size + 512 >
+        (tmp.faces.max_packet > DMSC_TLV_DGRAM_MAX ? tmp.faces.max_packet : DMSC_TLV_DGRAM_MAX)) {
+        snprintf(x.path, sizeof x.path, "gateway.segment_size");
+        rc = fail(&x, NULL, "must leave 512 bytes of room under faces.max_packet (%zu)",
+                  tmp.faces.max_packet);
+        dmsc_config_free(&tmp);
+        goto out;
+    }
     if (tmp.faces.send_queue_max < tmp.faces.max_packet) {
         x.path[0] = 0;
         snprintf(x.path, sizeof x.path, "faces.send_queue");
