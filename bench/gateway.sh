@@ -212,14 +212,15 @@ start_haproxy() {
 # /bench/catalog), node B serves /bench/catalog from the catalog instance;
 # A reaches B by a static route over a UDP face (DMSC_FACE=tcp: TCP).
 #
-# Keys: docs/config.md (gateway, services). The second dmsc row
-# (dmsctcp) joins A and B with a TCP face and raises gateway.segment_size to
-# 64000 (faces.max_packet to match): a 64 KiB body then travels as one
-# segment instead of eight. If dmscd rejects the config or the request
+# Keys: docs/config.md (gateway, services). The second dmsc row (dmsctcp)
+# joins A and B with a TCP face instead of UDP. DMSC_SEGMENT=N sets
+# gateway.segment_size for both rows (above 8000 only a TCP link carries
+# it; faces.max_packet follows). If dmscd rejects the config or the request
 # fails, the row says n/a and why.
 run_dmsc() {
   [ -x "$DMSCD" ] || { na="gateway not available: $DMSCD not built"; return; }
   local face=${DMSC_FACE:-udp} ua ub tb aa ab gw
+  local tag=dmsc${DMSC_TAG:-} # file and process names (one set per dmsc row)
   read -r ua ub tb aa ab gw < <(free_ports udp udp tcp tcp tcp tcp)
   local tcp_b="tcp: {enabled: false}" route="udp4://127.0.0.1:$ub"
   # DMSC_SEGMENT: gateway.segment_size (body bytes per Data); above 8000 the
@@ -230,13 +231,13 @@ run_dmsc() {
     tcp_b="tcp: {bind: 127.0.0.1, port: $tb}"
     route="tcp4://127.0.0.1:$tb"
   fi
-  cat >"$T/dmsc-b.yaml" <<EOF
+  cat >"$T/$tag-b.yaml" <<EOF
 node: {name: /bench/node/b}
 log: {level: warn}
 listen:
   udp: {bind: 127.0.0.1, port: $ub}
   $tcp_b
-  unix: {path: $T/dmsc-b.sock}
+  unix: {path: $T/$tag-b.sock}
 admin: {bind: 127.0.0.1, port: $ab}
 faces: {max_packet: $maxpkt}
 gateway:
@@ -249,13 +250,13 @@ services:
     instances: ["127.0.0.1:$SVC"]
     health: {path: /health, interval: 1s}
 EOF
-  cat >"$T/dmsc-a.yaml" <<EOF
+  cat >"$T/$tag-a.yaml" <<EOF
 node: {name: /bench/node/a}
 log: {level: warn}
 listen:
   udp: {bind: 127.0.0.1, port: $ua}
   tcp: {enabled: false}
-  unix: {path: $T/dmsc-a.sock}
+  unix: {path: $T/$tag-a.sock}
 admin: {bind: 127.0.0.1, port: $aa}
 faces: {max_packet: $maxpkt}
 routes:
@@ -269,16 +270,16 @@ gateway:
     - {host: catalog.bench, prefix: /bench/catalog}
 EOF
   local -A pid
-  bg dmsc-b "$DMSCD" --config "$T/dmsc-b.yaml"
+  bg "$tag-b" "$DMSCD" --config "$T/$tag-b.yaml"
   pid[b]=${pids[-1]}
-  bg dmsc-a "$DMSCD" --config "$T/dmsc-a.yaml"
+  bg "$tag-a" "$DMSCD" --config "$T/$tag-a.yaml"
   pid[a]=${pids[-1]}
   sleep 0.3
   local n msg
   for n in a b; do
     if ! kill -0 "${pid[$n]}" 2>/dev/null; then
-      msg=$(grep -o 'msg="[^"]*"' "$T/dmsc-$n.log" | head -1 | sed 's/^msg="//; s/"$//')
-      [ -n "$msg" ] || msg=$(tail -1 "$T/dmsc-$n.log")
+      msg=$(grep -o 'msg="[^"]*"' "$T/$tag-$n.log" | head -1 | sed 's/^msg="//; s/"$//' || true)
+      [ -n "$msg" ] || msg=$(tail -1 "$T/$tag-$n.log" || true)
       na="gateway not available: dmscd $n exited: ${msg:-no output}"
       return
     fi
@@ -287,7 +288,7 @@ EOF
   host=catalog.bench
 }
 start_dmsc() { run_dmsc; }
-start_dmsctcp() { DMSC_FACE=tcp DMSC_SEGMENT=64000 run_dmsc; }
+start_dmsctcp() { DMSC_TAG=tcp DMSC_FACE=tcp run_dmsc; }
 
 # Every request a different URL (&r=<thread>-<n>): otherwise dmsc, which names
 # a GET by its URL, would aggregate concurrent identical requests and answer
@@ -349,7 +350,7 @@ wrk_cell() {
 
 read -r -a payloads <<<"${BENCH_PAYLOADS:-/items/1 /blob?size=65536}"
 declare -A label=([direct]="direct" [nginx]="nginx x2" [haproxy]="HAProxy x2" [dmsc]="dmsc x2"
-  [dmsctcp]="dmsc x2, TCP link, 64 KB segments")
+  [dmsctcp]="dmsc x2, TCP link")
 declare -A rps p50 p99 svc note
 
 echo "gateway.sh: client -> A -> B -> dmsc-example-catalog; wrk -t$THREADS -c$CONNS," \

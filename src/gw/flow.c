@@ -686,6 +686,26 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         return;
     }
     f->delivered += hs.body.n;
+    if (s->seg == f->next_deliver && !f->paused) {
+        /* the next one in order: hand it on straight from the packet */
+        slot_clear(s);
+        f->next_deliver++;
+        f->in_cb = true;
+        int pause = hs.body.n ? f->cb.on_data(f->arg, hs.body.p, hs.body.n) : 0;
+        if (final && !f->dead) {
+            f->done = true;
+            if (f->cb.on_end)
+                f->cb.on_end(f->arg, hs.has_trailers ? hs.trailers : NULL,
+                             hs.has_trailers ? hs.ntrailers : 0);
+        }
+        f->in_cb = false;
+        if (f->dead || f->done) return;
+        if (pause == 1) f->paused = true;
+        fetch_deliver(f);
+        if (f->dead) return;
+        fetch_pump(f);
+        return;
+    }
     s->received = true;
     s->final = final;
     if (hs.body.n) {
