@@ -650,9 +650,10 @@ static void conn_flush(conn_t *c)
         }
         ch->c = c;
         uv_buf_t b = uv_buf_init((char *)ch->data, (unsigned)ch->len);
-        if (c->wq_bytes == 0) {
+        if (c->wq_bytes == 0 && !r->want_drain) {
             /* nothing in flight: write now (uv_write would toggle the
-             * socket's epoll interest for every request) */
+             * socket's epoll interest for every request). Not while the
+             * writer waits for on_drain: that comes from on_write. */
             int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
             if (w == (int)ch->len) {
                 free(ch);

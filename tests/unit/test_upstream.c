@@ -632,7 +632,9 @@ static void test_chunked_body_backpressure(void **state)
     assert_int_equal(a.ends, 1);
     assert_true(w.ended);
     assert_true(a.drains >= 1);
-    assert_true(w.paused_writes >= 2);
+    /* once connected, bytes go straight into the socket (uv_try_write):
+     * further pauses happen only if the kernel buffer fills */
+    assert_true(w.paused_writes >= 1);
     char want[256];
     snprintf(want, sizeof want, "POST 200000 %u [X-Sum: ok]", w.sum);
     body_eq(&a, want);
