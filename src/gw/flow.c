@@ -70,7 +70,6 @@ struct gw_stream {
 
     dmsc_http_field_t *trailers;
     size_t ntrailers;
-    char *trailer_buf;
 
     held_t *held;
     size_t nheld;
@@ -127,7 +126,6 @@ static void stream_destroy(gw_stream_t *s)
     free(s->cur);
     free(s->held);
     free(s->trailers);
-    free(s->trailer_buf);
     free(s);
 }
 
@@ -329,23 +327,7 @@ int gw__stream_end(gw_stream_t *s, const dmsc_http_field_t *trailers, size_t ntr
 {
     if (s->ended || s->aborted) return DMSC_EINVAL;
     if (ntrailers) {
-        size_t total = 0;
-        for (size_t i = 0; i < ntrailers; i++)
-            total += trailers[i].name_len + trailers[i].value_len;
-        s->trailers = calloc(ntrailers, sizeof *s->trailers);
-        s->trailer_buf = malloc(total + 1);
-        if (!s->trailers || !s->trailer_buf) return DMSC_ENOMEM;
-        char *q = s->trailer_buf;
-        for (size_t i = 0; i < ntrailers; i++) {
-            memcpy(q, trailers[i].name, trailers[i].name_len);
-            s->trailers[i].name = q;
-            s->trailers[i].name_len = trailers[i].name_len;
-            q += trailers[i].name_len;
-            memcpy(q, trailers[i].value, trailers[i].value_len);
-            s->trailers[i].value = q;
-            s->trailers[i].value_len = trailers[i].value_len;
-            q += trailers[i].value_len;
-        }
+        if (!(s->trailers = dmsc_http_fields_dup(trailers, ntrailers))) return DMSC_ENOMEM;
         s->ntrailers = ntrailers;
     }
     int rc = stream_push(s);
@@ -486,7 +468,6 @@ typedef struct {
     size_t len;
     dmsc_http_field_t *trailers;
     size_t ntrailers;
-    char *trailer_buf;
 } slot_t;
 
 struct gw_fetch {
@@ -517,7 +498,6 @@ static void slot_clear(slot_t *s)
 {
     free(s->data);
     free(s->trailers);
-    free(s->trailer_buf);
     memset(s, 0, sizeof *s);
 }
 
@@ -718,25 +698,9 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         s->len = hs.body.n;
     }
     if (final && hs.has_trailers && hs.ntrailers) {
-        size_t total = 0;
-        for (size_t i = 0; i < hs.ntrailers; i++)
-            total += hs.trailers[i].name_len + hs.trailers[i].value_len;
-        s->trailers = calloc(hs.ntrailers, sizeof *s->trailers);
-        s->trailer_buf = malloc(total + 1);
-        if (!s->trailers || !s->trailer_buf) {
+        if (!(s->trailers = dmsc_http_fields_dup(hs.trailers, hs.ntrailers))) {
             fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
             return;
-        }
-        char *q = s->trailer_buf;
-        for (size_t i = 0; i < hs.ntrailers; i++) {
-            memcpy(q, hs.trailers[i].name, hs.trailers[i].name_len);
-            s->trailers[i].name = q;
-            s->trailers[i].name_len = hs.trailers[i].name_len;
-            q += hs.trailers[i].name_len;
-            memcpy(q, hs.trailers[i].value, hs.trailers[i].value_len);
-            s->trailers[i].value = q;
-            s->trailers[i].value_len = hs.trailers[i].value_len;
-            q += hs.trailers[i].value_len;
         }
         s->ntrailers = hs.ntrailers;
     }

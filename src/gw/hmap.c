@@ -870,7 +870,7 @@ static int decode_field(const dmsc_tlv_t *el, dmsc_http_field_t *fields, size_t 
     dmsc_tlv_reader_t rd;
     dmsc_tlv_reader_init(&rd, el->value, el->len);
     dmsc_tlv_t x;
-    int last = -1, idx, rc;
+    int last = -1, idx = -1, rc;
     bool have[2] = {false, false};
     dmsc_http_field_t f = {NULL, 0, "", 0};
     while ((rc = next_el(&rd, rules, 2, &last, &x, &idx)) == 1) {
@@ -899,7 +899,7 @@ static int decode_trailers(const dmsc_tlv_t *el, dmsc_http_field_t *fields, size
     dmsc_tlv_reader_t rd;
     dmsc_tlv_reader_init(&rd, el->value, el->len);
     dmsc_tlv_t x;
-    int last = -1, idx, rc;
+    int last = -1, idx = -1, rc;
     size_t bytes = 0;
     *nf = 0;
     while ((rc = next_el(&rd, rules, 1, &last, &x, &idx)) == 1)
@@ -948,7 +948,7 @@ int dmsc_hmap_params_decode(const uint8_t *p, size_t n, dmsc_hmap_request_t *r)
     int rc = open_top(p, n, DMSC_HMAP_TT_REQUEST, &rd);
     if (rc) return rc;
     dmsc_tlv_t el;
-    int last = -1, idx;
+    int last = -1, idx = -1;
     size_t bytes = 0;
     uint64_t v;
     while ((rc = next_el(&rd, rules, sizeof rules / sizeof rules[0], &last, &el, &idx)) == 1) {
@@ -1173,7 +1173,7 @@ static int decode_segmented(const dmsc_tlv_t *el, dmsc_hmap_response_t *r)
     dmsc_tlv_reader_t rd;
     dmsc_tlv_reader_init(&rd, el->value, el->len);
     dmsc_tlv_t x;
-    int last = -1, idx, rc;
+    int last = -1, idx = -1, rc;
     while ((rc = next_el(&rd, rules, 2, &last, &x, &idx)) == 1) {
         if (idx == 0) {
             if ((rc = get_nni(&x, &r->body_length))) return rc;
@@ -1204,7 +1204,7 @@ int dmsc_hmap_response_decode(const uint8_t *p, size_t n, dmsc_hmap_response_t *
     int rc = open_top(p, n, DMSC_HMAP_TT_RESPONSE, &rd);
     if (rc) return rc;
     dmsc_tlv_t el;
-    int last = -1, idx;
+    int last = -1, idx = -1;
     size_t bytes = 0;
     uint64_t v;
     while ((rc = next_el(&rd, rules, sizeof rules / sizeof rules[0], &last, &el, &idx)) == 1) {
@@ -1268,7 +1268,7 @@ int dmsc_hmap_segment_decode(const uint8_t *p, size_t n, dmsc_hmap_segment_t *s)
     int rc = open_top(p, n, DMSC_HMAP_TT_SEGMENT, &rd);
     if (rc) return rc;
     dmsc_tlv_t el;
-    int last = -1, idx;
+    int last = -1, idx = -1;
     while ((rc = next_el(&rd, rules, 2, &last, &el, &idx)) == 1) {
         if (idx == 0) {
             if (el.len) s->body = dmsc_slice(el.value, el.len);
@@ -1307,7 +1307,7 @@ int dmsc_hmap_error_decode(const uint8_t *p, size_t n, dmsc_hmap_error_t *er)
     int rc = open_top(p, n, DMSC_HMAP_TT_ERROR, &rd);
     if (rc) return rc;
     dmsc_tlv_t el;
-    int last = -1, idx;
+    int last = -1, idx = -1;
     uint64_t v;
     while ((rc = next_el(&rd, rules, 2, &last, &el, &idx)) == 1) {
         if (idx == 0) {

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 /* Hard ceilings (CONVENTIONS: every buffer a peer can grow has one). */
-#define DMSC_HTTP_MAX_FIELDS 128        /* header (or trailer) fields in one head */
+#define DMSC_HTTP_MAX_FIELDS 128         /* header (or trailer) fields in one head */
 #define DMSC_HTTP_HEAD_MAX_DEFAULT 16384 /* request/status line + fields, bytes */
 #define DMSC_HTTP_HEAD_MAX_LIMIT 65536   /* configurable up to this */
 #define DMSC_HTTP_METHOD_MAX 32
@@ -66,6 +66,11 @@ typedef struct {
 
 /* Case-insensitive field lookup: the first field named `name`, or NULL. */
 const dmsc_http_field_t *dmsc_http_field_find(const dmsc_http_head_t *h, const char *name);
+/* A deep copy of n fields in one allocation (the array, then the names and
+ * values it points to): free() the result. NULL when n is 0 or out of
+ * memory. */
+dmsc_http_field_t *dmsc_http_fields_dup(const dmsc_http_field_t *in, size_t n);
+
 /* Case-insensitive token compare of a counted string with a C string. */
 bool dmsc_http_token_eq(const char *s, size_t n, const char *lit);
 

@@ -48,7 +48,6 @@ struct gw_ireq {
 
     /* response */
     int status;
-    char *head_store;
     dmsc_http_field_t *fields;
     size_t nfields;
     char reason[64];
@@ -126,7 +125,7 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
     resp.status = r->status;
     resp.reason = r->reason;
     resp.reason_len = strlen(r->reason);
-    memcpy(resp.fields, r->fields, r->nfields * sizeof *r->fields);
+    if (r->nfields) memcpy(resp.fields, r->fields, r->nfields * sizeof *r->fields);
     resp.nfields = r->nfields;
     if (segmented) {
         resp.body = DMSC_HMAP_BODY_SEGMENTED;
@@ -197,25 +196,9 @@ static void on_up_head(void *arg, dmsc_upstream_req_t *req, const dmsc_http_head
     static dmsc_hmap_fieldset_t fs;
     unsigned flags = (r->is_head || h->status == 304) ? DMSC_HMAP_KEEP_CONTENT_LENGTH : 0;
     if (dmsc_hmap_filter_hop(h->fields, h->nfields, flags, &fs)) fs.n = 0;
-    size_t total = 0;
-    for (size_t i = 0; i < fs.n; i++)
-        total += fs.f[i].name_len + fs.f[i].value_len;
-    r->head_store = malloc(total + 1);
-    r->fields = calloc(fs.n ? fs.n : 1, sizeof *r->fields);
-    if (!r->head_store || !r->fields) {
+    if (fs.n && !(r->fields = dmsc_http_fields_dup(fs.f, fs.n))) {
         send_error(r, DMSC_HMAP_ERR_INTERNAL, "out of memory");
         return;
-    }
-    char *q = r->head_store;
-    for (size_t i = 0; i < fs.n; i++) {
-        memcpy(q, fs.f[i].name, fs.f[i].name_len);
-        r->fields[i].name = q;
-        r->fields[i].name_len = fs.f[i].name_len;
-        q += fs.f[i].name_len;
-        memcpy(q, fs.f[i].value, fs.f[i].value_len);
-        r->fields[i].value = q;
-        r->fields[i].value_len = fs.f[i].value_len;
-        q += fs.f[i].value_len;
     }
     r->nfields = fs.n;
     r->has_length = h->body == DMSC_HTTP_BODY_LENGTH;
@@ -505,7 +488,6 @@ static void ireq_free(gw_ireq_t *r)
     if (r->next) r->next->pprev = r->pprev;
     g->n_ireqs--;
     dmsc_gw_buf_free(&r->acc);
-    free(r->head_store);
     free(r->fields);
     free(r->wire);
     free(r);
@@ -635,9 +617,8 @@ static void h2_body_end(gw_ireq_t *r)
 
 /* pending submission data kept while connecting */
 typedef struct {
-    dmsc_http_field_t f[DMSC_HTTP_MAX_FIELDS];
+    dmsc_http_field_t *f; /* dmsc_http_fields_dup */
     size_t n;
-    char *store;
     char auth[DMSC_SVC_HOST_MAX];
 } h2_pending_t;
 
@@ -645,7 +626,7 @@ static void h2_pending_free(void *p)
 {
     h2_pending_t *pd = p;
     if (!pd) return;
-    free(pd->store);
+    free(pd->f);
     free(pd);
 }
 
@@ -778,8 +759,7 @@ static void h2up_connected(uv_connect_t *cr, int status)
         if (!pd) continue;
         r->h2pending = NULL;
         int rc = h2_submit(r, pd->f, pd->n, pd->auth);
-        free(pd->store);
-        free(pd);
+        h2_pending_free(pd);
         if (rc) {
             h2_detach(r);
             on_up_error(r, NULL, DMSC_UPSTREAM_EPROTO);
@@ -833,23 +813,9 @@ static int h2_start(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const ch
     if (u->connected) return h2_submit(r, f, n, auth);
     /* keep a copy of the fields until the connection is up */
     h2_pending_t *pd = calloc(1, sizeof *pd);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += f[i].name_len + f[i].value_len;
-    if (!pd || !(pd->store = malloc(total + 1))) {
+    if (!pd || (n && !(pd->f = dmsc_http_fields_dup(f, n)))) {
         free(pd);
         return DMSC_ENOMEM;
-    }
-    char *q = pd->store;
-    for (size_t i = 0; i < n && i < DMSC_HTTP_MAX_FIELDS; i++) {
-        memcpy(q, f[i].name, f[i].name_len);
-        pd->f[i].name = q;
-        pd->f[i].name_len = f[i].name_len;
-        q += f[i].name_len;
-        memcpy(q, f[i].value, f[i].value_len);
-        pd->f[i].value = q;
-        pd->f[i].value_len = f[i].value_len;
-        q += f[i].value_len;
     }
     pd->n = n;
     snprintf(pd->auth, sizeof pd->auth, "%s", auth);
