@@ -1,4 +1,4 @@
-/* Blocking HTTP/1.1 GET for the admin API (see admin_client.h). */
+/* Blocking HTTP/1.1 requests to the admin API (see admin_client.h). */
 #include "cli/admin_client.h"
 
 #include <errno.h>
@@ -231,13 +231,53 @@ static int connect_one(const struct addrinfo *ai, long long deadline)
     return fd;
 }
 
-int dmsc_admin_client_get(const dmsc_admin_client_addr_t *addr, const char *path, int timeout_ms,
-                          dmsc_admin_client_resp_t *resp, char *err, size_t errcap)
+static int send_all(int fd, const char *p, size_t n, long long deadline)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_fd(fd, POLLOUT, deadline) > 0) continue;
+            errno = ETIMEDOUT;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+int dmsc_admin_client_request(const dmsc_admin_client_addr_t *addr, const char *method,
+                              const char *path, const void *body, size_t body_len,
+                              size_t max_response, int timeout_ms, dmsc_admin_client_resp_t *resp,
+                              char *err, size_t errcap)
 {
     memset(resp, 0, sizeof *resp);
     if (err && errcap) err[0] = '\0';
+    if (max_response == 0 || max_response > DMSC_ADMIN_CLIENT_MAX_RESPONSE)
+        max_response = DMSC_ADMIN_CLIENT_MAX_RESPONSE;
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
     bool v6 = strchr(addr->host, ':') != NULL;
+    /* GET and HEAD without a body announce none; other methods always say
+     * how long their (maybe empty) body is. */
+    bool has_len = body || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0);
+
+    char req[DMSC_ADMIN_CLIENT_MAX_REQUEST_HEAD];
+    int rl = snprintf(req, sizeof req,
+                      "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: dmsc/%s\r\n"
+                      "Accept: application/json, text/plain\r\n%s",
+                      method, path, v6 ? "[" : "", addr->host, v6 ? "]" : "", addr->port,
+                      DMSC_VERSION, body ? "Content-Type: application/json\r\n" : "");
+    if (rl >= 0 && (size_t)rl < sizeof req && has_len)
+        rl += snprintf(req + rl, sizeof req - (size_t)rl, "Content-Length: %zu\r\n", body_len);
+    if (rl >= 0 && (size_t)rl < sizeof req)
+        rl += snprintf(req + rl, sizeof req - (size_t)rl, "Connection: close\r\n\r\n");
+    if (rl < 0 || (size_t)rl >= sizeof req) {
+        if (err && errcap) snprintf(err, errcap, "request path too long");
+        return DMSC_EINVAL;
+    }
 
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
@@ -253,32 +293,14 @@ int dmsc_admin_client_get(const dmsc_admin_client_addr_t *addr, const char *path
         return io_fail(err, errcap, "cannot connect to %s%s%s:%s: %s", v6 ? "[" : "", addr->host,
                        v6 ? "]" : "", addr->port, strerror(cerr));
 
-    char req[2048];
-    int rl = snprintf(req, sizeof req,
-                      "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: dmsc/%s\r\n"
-                      "Accept: application/json, text/plain\r\nConnection: close\r\n\r\n",
-                      path, v6 ? "[" : "", addr->host, v6 ? "]" : "", addr->port, DMSC_VERSION);
-    if (rl < 0 || (size_t)rl >= sizeof req) {
-        close(fd);
-        if (err && errcap) snprintf(err, errcap, "request path too long");
-        return DMSC_EINVAL;
-    }
-    for (size_t off = 0; off < (size_t)rl;) {
-        ssize_t w = send(fd, req + off, (size_t)rl - off, MSG_NOSIGNAL);
-        if (w > 0) {
-            off += (size_t)w;
-            continue;
-        }
-        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline) > 0) continue;
-            errno = ETIMEDOUT;
-        }
+    if (send_all(fd, req, (size_t)rl, deadline) ||
+        (body_len && send_all(fd, body, body_len, deadline))) {
         int e = errno;
         close(fd);
         return io_fail(err, errcap, "cannot send the request: %s", strerror(e));
     }
 
-    size_t cap = 16384, len = 0;
+    size_t cap = 16384 < max_response ? 16384 : max_response, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -286,22 +308,22 @@ int dmsc_admin_client_get(const dmsc_admin_client_addr_t *addr, const char *path
     }
     for (;;) {
         if (len == cap) {
-            if (cap >= DMSC_ADMIN_CLIENT_MAX_RESPONSE) {
+            if (cap >= max_response) {
                 free(buf);
                 close(fd);
                 if (err && errcap)
-                    snprintf(err, errcap, "response larger than %zu bytes",
-                             DMSC_ADMIN_CLIENT_MAX_RESPONSE);
+                    snprintf(err, errcap, "response larger than %zu bytes", max_response);
                 return DMSC_ETOOBIG;
             }
-            char *nb = realloc(buf, cap * 2);
+            size_t ncap = cap * 2 < max_response ? cap * 2 : max_response;
+            char *nb = realloc(buf, ncap);
             if (!nb) {
                 free(buf);
                 close(fd);
                 return DMSC_ENOMEM;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         ssize_t r = recv(fd, buf + len, cap - len, 0);
         if (r > 0) {
@@ -326,4 +348,10 @@ int dmsc_admin_client_get(const dmsc_admin_client_addr_t *addr, const char *path
     if (rc == DMSC_EINVAL && err && errcap)
         snprintf(err, errcap, "not an HTTP/1.x response (%zu bytes)", len);
     return rc;
+}
+
+int dmsc_admin_client_get(const dmsc_admin_client_addr_t *addr, const char *path, int timeout_ms,
+                          dmsc_admin_client_resp_t *resp, char *err, size_t errcap)
+{
+    return dmsc_admin_client_request(addr, "GET", path, NULL, 0, 0, timeout_ms, resp, err, errcap);
 }

@@ -9,6 +9,7 @@
 
 #include "base/err.h"
 #include "cli/admin_client.h"
+#include "cli/table.h"
 
 const char dmsc_cli_node_usage[] =
     "  status      node summary: name, uptime, table sizes, counters, drops\n"
@@ -109,78 +110,6 @@ static uint64_t drops_total(const json_t *drops)
     return t;
 }
 
-/* ---- a text table: left-aligned columns, two spaces apart ---- */
-
-#define TABLE_MAX_COLS 10
-
-typedef struct {
-    size_t ncols, ncells, cap;
-    char **cells;               /* row by row; the first row is the header */
-    bool right[TABLE_MAX_COLS]; /* right-align this column's values */
-    bool err;
-} table_t;
-
-static void table_init(table_t *t, size_t ncols)
-{
-    memset(t, 0, sizeof *t);
-    t->ncols = ncols;
-}
-
-__attribute__((format(printf, 2, 3))) static void table_cell(table_t *t, const char *fmt, ...)
-{
-    if (t->err) return;
-    if (t->ncells == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16 * t->ncols;
-        char **c = realloc(t->cells, cap * sizeof *c);
-        if (!c) {
-            t->err = true;
-            return;
-        }
-        t->cells = c;
-        t->cap = cap;
-    }
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-    va_end(ap);
-    if (!s) {
-        t->err = true;
-        return;
-    }
-    t->cells[t->ncells++] = s;
-}
-
-/* Print (complete rows only) and free. */
-static void table_print(table_t *t, FILE *out)
-{
-    size_t w[TABLE_MAX_COLS] = {0};
-    size_t nrows = t->ncells / t->ncols;
-    for (size_t i = 0; i < nrows * t->ncols; i++) {
-        size_t n = strlen(t->cells[i]);
-        if (n > w[i % t->ncols]) w[i % t->ncols] = n;
-    }
-    for (size_t r = 0; r < nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            bool last = c + 1 == t->ncols;
-            if (t->right[c] && r > 0)
-                fprintf(out, "%*s", (int)w[c], s);
-            else if (last)
-                fputs(s, out);
-            else
-                fprintf(out, "%-*s", (int)w[c], s);
-            if (!last) fputs("  ", out);
-        }
-        fputc('\n', out);
-    }
-    for (size_t i = 0; i < t->ncells; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    t->cells = NULL;
-    t->ncells = t->cap = 0;
-}
-
 /* ---------------------------------------------------------------- views */
 
 static int render_status(const json_t *b, FILE *out)
@@ -236,31 +165,31 @@ static int render_faces(const json_t *b, FILE *out)
 {
     const json_t *faces = json_object_get(b, "faces");
     if (!json_is_array(faces)) return DMSC_EINVAL;
-    table_t t;
-    table_init(&t, 9);
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 9);
     const char *hdr[] = {"FACEID",   "REMOTE",    "LOCAL",        "SCOPE", "PERSISTENCY",
                          "IN i/d/n", "OUT i/d/n", "BYTES in/out", "DROPS"};
     for (size_t c = 0; c < 9; c++)
-        table_cell(&t, "%s", hdr[c]);
+        dmsc_cli_table_cell(&t, "%s", hdr[c]);
     t.right[0] = t.right[8] = true;
     size_t i;
     const json_t *f;
     json_array_foreach(faces, i, f)
     {
         const json_t *c = json_object_get(f, "counters");
-        table_cell(&t, "%" PRIu64, u64(f, "id"));
-        table_cell(&t, "%s", str(f, "remote_uri"));
-        table_cell(&t, "%s", str(f, "local_uri"));
-        table_cell(&t, "%s", str(f, "scope"));
-        table_cell(&t, "%s", str(f, "persistency"));
-        table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "in_interests"),
-                   u64(c, "in_data"), u64(c, "in_nacks"));
-        table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "out_interests"),
-                   u64(c, "out_data"), u64(c, "out_nacks"));
-        table_cell(&t, "%" PRIu64 "/%" PRIu64, u64(c, "in_bytes"), u64(c, "out_bytes"));
-        table_cell(&t, "%" PRIu64, drops_total(json_object_get(c, "drops")));
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(f, "id"));
+        dmsc_cli_table_cell(&t, "%s", str(f, "remote_uri"));
+        dmsc_cli_table_cell(&t, "%s", str(f, "local_uri"));
+        dmsc_cli_table_cell(&t, "%s", str(f, "scope"));
+        dmsc_cli_table_cell(&t, "%s", str(f, "persistency"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "in_interests"),
+                            u64(c, "in_data"), u64(c, "in_nacks"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "out_interests"),
+                            u64(c, "out_data"), u64(c, "out_nacks"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64, u64(c, "in_bytes"), u64(c, "out_bytes"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, drops_total(json_object_get(c, "drops")));
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (json_array_size(faces) == 0) fputs("(no faces)\n", out);
     json_array_foreach(faces, i, f)
     {
@@ -277,10 +206,10 @@ static int render_routes(const json_t *b, FILE *out)
 {
     const json_t *fib = json_object_get(b, "fib");
     if (!json_is_array(fib)) return DMSC_EINVAL;
-    table_t t;
-    table_init(&t, 2);
-    table_cell(&t, "PREFIX");
-    table_cell(&t, "NEXTHOPS");
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 2);
+    dmsc_cli_table_cell(&t, "PREFIX");
+    dmsc_cli_table_cell(&t, "NEXTHOPS");
     size_t i, k;
     const json_t *e, *nh;
     json_array_foreach(fib, i, e)
@@ -295,10 +224,10 @@ static int render_routes(const json_t *b, FILE *out)
             if (n < 0 || (size_t)n >= sizeof line - len) break;
             len += (size_t)n;
         }
-        table_cell(&t, "%s", str(e, "prefix"));
-        table_cell(&t, "%s", len ? line : "(none)");
+        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", len ? line : "(none)");
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (json_array_size(fib) == 0) fputs("(no routes)\n", out);
     return t.err ? DMSC_ENOMEM : 0;
 }
@@ -334,18 +263,18 @@ static int render_strategy(const json_t *b, FILE *out)
 {
     const json_t *v = json_object_get(b, "strategies");
     if (!json_is_array(v)) return DMSC_EINVAL;
-    table_t t;
-    table_init(&t, 2);
-    table_cell(&t, "PREFIX");
-    table_cell(&t, "STRATEGY");
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 2);
+    dmsc_cli_table_cell(&t, "PREFIX");
+    dmsc_cli_table_cell(&t, "STRATEGY");
     size_t i;
     const json_t *e;
     json_array_foreach(v, i, e)
     {
-        table_cell(&t, "%s", str(e, "prefix"));
-        table_cell(&t, "%s", str(e, "strategy"));
+        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", str(e, "strategy"));
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     return t.err ? DMSC_ENOMEM : 0;
 }
 
@@ -365,25 +294,27 @@ static int render_neighbors(const json_t *b, FILE *out)
     const json_t *v = json_object_get(b, "neighbors");
     if (!json_is_array(v) || !json_is_object(json_object_get(b, "status"))) return DMSC_EINVAL;
     routing_summary(b, out);
-    table_t t;
-    table_init(&t, 7);
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 7);
     const char *h[] = {"FACE", "STATE", "NODE", "RTT", "COST", "MISSES", "DIGEST"};
     for (size_t c = 0; c < 7; c++)
-        table_cell(&t, "%s", h[c]);
+        dmsc_cli_table_cell(&t, "%s", h[c]);
     t.right[0] = t.right[3] = t.right[4] = t.right[5] = true;
     size_t i;
     const json_t *e;
     json_array_foreach(v, i, e)
     {
-        table_cell(&t, "%" PRIu64, u64(e, "face"));
-        table_cell(&t, "%s", str(e, "state"));
-        table_cell(&t, "%s", json_is_string(json_object_get(e, "node")) ? str(e, "node") : "-");
-        table_cell(&t, "%.2f ms", (double)u64(e, "rtt_us") / 1000.0);
-        table_cell(&t, "%" PRIu64, u64(e, "cost"));
-        table_cell(&t, "%" PRIu64, u64(e, "misses"));
-        table_cell(&t, "%s", json_is_string(json_object_get(e, "digest")) ? str(e, "digest") : "-");
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "face"));
+        dmsc_cli_table_cell(&t, "%s", str(e, "state"));
+        dmsc_cli_table_cell(&t, "%s",
+                            json_is_string(json_object_get(e, "node")) ? str(e, "node") : "-");
+        dmsc_cli_table_cell(&t, "%.2f ms", (double)u64(e, "rtt_us") / 1000.0);
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "cost"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "misses"));
+        dmsc_cli_table_cell(&t, "%s",
+                            json_is_string(json_object_get(e, "digest")) ? str(e, "digest") : "-");
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (json_array_size(v) == 0) fputs("(no neighbors)\n", out);
     return t.err ? DMSC_ENOMEM : 0;
 }
@@ -394,11 +325,11 @@ static int render_lsdb(const json_t *b, FILE *out)
     if (!json_is_array(v) || !json_is_array(r) || !json_is_object(json_object_get(b, "status")))
         return DMSC_EINVAL;
     routing_summary(b, out);
-    table_t t;
-    table_init(&t, 6);
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 6);
     const char *h[] = {"ORIGIN", "SEQ", "DIST", "ADJ", "PREFIXES", "EXPIRES"};
     for (size_t c = 0; c < 6; c++)
-        table_cell(&t, "%s", h[c]);
+        dmsc_cli_table_cell(&t, "%s", h[c]);
     for (size_t c = 1; c < 6; c++)
         t.right[c] = true;
     size_t i, k;
@@ -408,22 +339,22 @@ static int render_lsdb(const json_t *b, FILE *out)
         json_int_t d = json_integer_value(json_object_get(e, "dist"));
         char rem[64];
         human_duration(u64(e, "remaining_ms"), rem, sizeof rem);
-        table_cell(&t, "%s%s", str(e, "origin"),
-                   json_is_true(json_object_get(e, "self")) ? " (self)" : "");
-        table_cell(&t, "%" PRIu64, u64(e, "seq"));
+        dmsc_cli_table_cell(&t, "%s%s", str(e, "origin"),
+                            json_is_true(json_object_get(e, "self")) ? " (self)" : "");
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "seq"));
         if (d < 0)
-            table_cell(&t, "unreachable");
+            dmsc_cli_table_cell(&t, "unreachable");
         else
-            table_cell(&t, "%" PRIu64, (uint64_t)d);
-        table_cell(&t, "%" PRIu64, u64(e, "adjacencies"));
-        table_cell(&t, "%" PRIu64, u64(e, "prefixes"));
-        table_cell(&t, "%s", rem);
+            dmsc_cli_table_cell(&t, "%" PRIu64, (uint64_t)d);
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "adjacencies"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "prefixes"));
+        dmsc_cli_table_cell(&t, "%s", rem);
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     fputc('\n', out);
-    table_init(&t, 2);
-    table_cell(&t, "ROUTE");
-    table_cell(&t, "NEXTHOPS (face cost via origin)");
+    dmsc_cli_table_init(&t, 2);
+    dmsc_cli_table_cell(&t, "ROUTE");
+    dmsc_cli_table_cell(&t, "NEXTHOPS (face cost via origin)");
     json_array_foreach(r, i, e)
     {
         char line[4096];
@@ -436,10 +367,10 @@ static int render_lsdb(const json_t *b, FILE *out)
             if (n < 0 || (size_t)n >= sizeof line - len) break;
             len += (size_t)n;
         }
-        table_cell(&t, "%s", str(e, "prefix"));
-        table_cell(&t, "%s", len ? line : "(none)");
+        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", len ? line : "(none)");
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (json_array_size(r) == 0) fputs("(no routes)\n", out);
     return t.err ? DMSC_ENOMEM : 0;
 }

@@ -3,24 +3,15 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/types.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "base/err.h"
 #include "cli/admin_client.h"
+#include "cli/table.h"
 #include "ndn/name.h"
-
-#ifndef DMSC_VERSION
-#define DMSC_VERSION "0"
-#endif
 
 /* Answers to POST and DELETE are one small JSON object. */
 #define SVC_RESP_MAX ((size_t)1 << 20)
@@ -114,78 +105,6 @@ static void counts_line(const json_t *o, char *out, size_t cap)
     if (!len) snprintf(out, cap, "none");
 }
 
-/* ---- a text table: left-aligned columns, two spaces apart ---- */
-
-#define TABLE_MAX_COLS 10
-
-typedef struct {
-    size_t ncols, ncells, cap;
-    char **cells;               /* row by row; the first row is the header */
-    bool right[TABLE_MAX_COLS]; /* right-align this column's values */
-    bool err;
-} table_t;
-
-static void table_init(table_t *t, size_t ncols)
-{
-    memset(t, 0, sizeof *t);
-    t->ncols = ncols;
-}
-
-__attribute__((format(printf, 2, 3))) static void table_cell(table_t *t, const char *fmt, ...)
-{
-    if (t->err) return;
-    if (t->ncells == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16 * t->ncols;
-        char **c = realloc(t->cells, cap * sizeof *c);
-        if (!c) {
-            t->err = true;
-            return;
-        }
-        t->cells = c;
-        t->cap = cap;
-    }
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-    va_end(ap);
-    if (!s) {
-        t->err = true;
-        return;
-    }
-    t->cells[t->ncells++] = s;
-}
-
-/* Print (complete rows only) and free. */
-static void table_print(table_t *t, FILE *out)
-{
-    size_t w[TABLE_MAX_COLS] = {0};
-    size_t nrows = t->ncells / t->ncols;
-    for (size_t i = 0; i < nrows * t->ncols; i++) {
-        size_t n = strlen(t->cells[i]);
-        if (n > w[i % t->ncols]) w[i % t->ncols] = n;
-    }
-    for (size_t r = 0; r < nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            bool last = c + 1 == t->ncols;
-            if (t->right[c] && r > 0)
-                fprintf(out, "%*s", (int)w[c], s);
-            else if (last)
-                fputs(s, out);
-            else
-                fprintf(out, "%-*s", (int)w[c], s);
-            if (!last) fputs("  ", out);
-        }
-        fputc('\n', out);
-    }
-    for (size_t i = 0; i < t->ncells; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    t->cells = NULL;
-    t->ncells = t->cap = 0;
-}
-
 /* ---------------------------------------------------------------- views */
 
 static int render_list(const json_t *b, FILE *out)
@@ -204,11 +123,11 @@ static int render_list(const json_t *b, FILE *out)
         return 0;
     }
 
-    table_t t;
-    table_init(&t, 7);
+    dmsc_cli_table_t t;
+    dmsc_cli_table_init(&t, 7);
     const char *h1[] = {"PREFIX", "HOST", "PROTOCOL", "HEALTHY", "UP", "CHECK", "METADATA"};
     for (size_t c = 0; c < 7; c++)
-        table_cell(&t, "%s", h1[c]);
+        dmsc_cli_table_cell(&t, "%s", h1[c]);
     json_array_foreach(b, i, s)
     {
         const json_t *insts = json_object_get(s, "instances");
@@ -230,45 +149,46 @@ static int render_list(const json_t *b, FILE *out)
             if (n < 0 || (size_t)n >= sizeof meta - len) break;
             len += (size_t)n;
         }
-        table_cell(&t, "%s", str(s, "prefix"));
-        table_cell(&t, "%s", str_or_dash(s, "host"));
-        table_cell(&t, "%s", str_or_dash(s, "protocol"));
-        table_cell(&t, "%s", json_is_true(json_object_get(s, "healthy")) ? "yes" : "no");
-        table_cell(&t, "%zu/%zu", up, json_array_size(insts));
+        dmsc_cli_table_cell(&t, "%s", str(s, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", str_or_dash(s, "host"));
+        dmsc_cli_table_cell(&t, "%s", str_or_dash(s, "protocol"));
+        dmsc_cli_table_cell(&t, "%s", json_is_true(json_object_get(s, "healthy")) ? "yes" : "no");
+        dmsc_cli_table_cell(&t, "%zu/%zu", up, json_array_size(insts));
         if (!json_is_object(hc))
-            table_cell(&t, "-");
+            dmsc_cli_table_cell(&t, "-");
         else if (*str(hc, "path"))
-            table_cell(&t, "GET %s every %" PRIu64 " ms", str(hc, "path"), u64(hc, "interval_ms"));
+            dmsc_cli_table_cell(&t, "GET %s every %" PRIu64 " ms", str(hc, "path"),
+                                u64(hc, "interval_ms"));
         else
-            table_cell(&t, "tcp every %" PRIu64 " ms", u64(hc, "interval_ms"));
-        table_cell(&t, "%s", len ? meta : "-");
+            dmsc_cli_table_cell(&t, "tcp every %" PRIu64 " ms", u64(hc, "interval_ms"));
+        dmsc_cli_table_cell(&t, "%s", len ? meta : "-");
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (t.err) return DMSC_ENOMEM;
 
     fputc('\n', out);
-    table_init(&t, 7);
+    dmsc_cli_table_init(&t, 7);
     const char *h2[] = {"PREFIX",   "INSTANCE", "STATE",     "OUTSTANDING",
                         "REQUESTS", "FAILURES", "LAST ERROR"};
     for (size_t c = 0; c < 7; c++)
-        table_cell(&t, "%s", h2[c]);
+        dmsc_cli_table_cell(&t, "%s", h2[c]);
     t.right[3] = t.right[4] = t.right[5] = true;
     size_t ninst = 0;
     json_array_foreach(b, i, s)
     {
         json_array_foreach(json_object_get(s, "instances"), k, in)
         {
-            table_cell(&t, "%s", str(s, "prefix"));
-            table_cell(&t, "%s", str(in, "addr"));
-            table_cell(&t, "%s", str_or_dash(in, "state"));
-            table_cell(&t, "%" PRIu64, u64(in, "outstanding"));
-            table_cell(&t, "%" PRIu64, u64(in, "requests"));
-            table_cell(&t, "%" PRIu64, u64(in, "failures"));
-            table_cell(&t, "%s", str_or_dash(in, "last_error"));
+            dmsc_cli_table_cell(&t, "%s", str(s, "prefix"));
+            dmsc_cli_table_cell(&t, "%s", str(in, "addr"));
+            dmsc_cli_table_cell(&t, "%s", str_or_dash(in, "state"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "outstanding"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "requests"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "failures"));
+            dmsc_cli_table_cell(&t, "%s", str_or_dash(in, "last_error"));
             ninst++;
         }
     }
-    table_print(&t, out);
+    dmsc_cli_table_print(&t, out);
     if (!ninst) fputs("(no instances)\n", out);
     return t.err ? DMSC_ENOMEM : 0;
 }
@@ -329,168 +249,6 @@ int dmsc_cli_service_render(const char *view, const json_t *body, FILE *out)
 bool dmsc_cli_service_is_command(const char *name)
 {
     return name && (!strcmp(name, "service") || !strcmp(name, "gateway"));
-}
-
-/* ------------------------------------------------------- HTTP with a body */
-
-/* admin_client.c speaks GET only; POST and DELETE go through this small
- * blocking client (same limits: one request per connection, a deadline
- * over connect + send + receive, a ceiling on the response). */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Socket send and receive timeouts = what is left until deadline. false if
- * nothing is left. */
-static bool set_timeouts(int fd, long long deadline)
-{
-    long long left = deadline - now_ms();
-    if (left <= 0) return false;
-    struct timeval tv = {.tv_sec = (time_t)(left / 1000),
-                         .tv_usec = (suseconds_t)(left % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return true;
-}
-
-__attribute__((format(printf, 3, 4))) static int req_fail(char *err, size_t cap, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return DMSC_EIO;
-}
-
-static int send_all(int fd, const char *p, size_t n, long long deadline)
-{
-    while (n) {
-        if (!set_timeouts(fd, deadline)) {
-            errno = ETIMEDOUT;
-            return -1;
-        }
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else {
-            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* method path with a JSON body (or none: body NULL). Returns as
- * dmsc_admin_client_get. */
-static int http_request(const dmsc_admin_client_addr_t *addr, const char *method, const char *path,
-                        const char *body, int timeout_ms, dmsc_admin_client_resp_t *resp, char *err,
-                        size_t errcap)
-{
-    memset(resp, 0, sizeof *resp);
-    err[0] = '\0';
-    if (!strcmp(method, "GET"))
-        return dmsc_admin_client_get(addr, path, timeout_ms, resp, err, errcap);
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
-    bool v6 = strchr(addr->host, ':') != NULL;
-    size_t blen = body ? strlen(body) : 0;
-
-    char *head = NULL;
-    int hl = asprintf(&head,
-                      "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: dmsc/%s\r\n"
-                      "Accept: application/json\r\n%sContent-Length: %zu\r\n"
-                      "Connection: close\r\n\r\n",
-                      method, path, v6 ? "[" : "", addr->host, v6 ? "]" : "", addr->port,
-                      DMSC_VERSION, body ? "Content-Type: application/json\r\n" : "", blen);
-    if (hl < 0) return DMSC_ENOMEM;
-
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
-    int gr = getaddrinfo(addr->host, addr->port, &hints, &res);
-    if (gr) {
-        free(head);
-        return req_fail(err, errcap, "cannot resolve %s: %s", addr->host, gai_strerror(gr));
-    }
-    int fd = -1, cerr = ETIMEDOUT;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            cerr = errno;
-            continue;
-        }
-        /* SO_SNDTIMEO bounds connect() too (Linux) */
-        if (!set_timeouts(fd, deadline) || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            cerr = errno == EINPROGRESS || errno == EAGAIN ? ETIMEDOUT : errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        free(head);
-        return req_fail(err, errcap, "cannot connect to %s%s%s:%s: %s", v6 ? "[" : "", addr->host,
-                        v6 ? "]" : "", addr->port, strerror(cerr));
-    }
-    int rc = send_all(fd, head, (size_t)hl, deadline);
-    free(head);
-    if (rc == 0 && blen) rc = send_all(fd, body, blen, deadline);
-    if (rc) {
-        int e = errno;
-        close(fd);
-        return req_fail(err, errcap, "cannot send the request: %s", strerror(e));
-    }
-
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return DMSC_ENOMEM;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= SVC_RESP_MAX) {
-                free(buf);
-                close(fd);
-                snprintf(err, errcap, "response larger than %zu bytes", SVC_RESP_MAX);
-                return DMSC_ETOOBIG;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return DMSC_ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = -1;
-        if (set_timeouts(fd, deadline))
-            r = recv(fd, buf + len, cap - len, 0);
-        else
-            errno = ETIMEDOUT;
-        if (r > 0) {
-            len += (size_t)r;
-            continue;
-        }
-        if (r == 0) break;
-        if (errno == EINTR) continue;
-        int e = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-        free(buf);
-        close(fd);
-        return req_fail(err, errcap, "cannot read the response: %s", strerror(e));
-    }
-    close(fd);
-    rc = dmsc_admin_client_parse_response(buf, len, resp);
-    free(buf);
-    if (rc == DMSC_EINVAL) snprintf(err, errcap, "not an HTTP/1.x response (%zu bytes)", len);
-    return rc;
 }
 
 /* ------------------------------------------------------------ options */
@@ -606,7 +364,9 @@ static int call(const common_t *c, const char *method, const char *path, const c
         return usage_error(c, "bad admin address %s (%s): want HOST:PORT",
                            c->admin ? c->admin : getenv(DMSC_ADMIN_CLIENT_ENV), from);
     char err[512];
-    int rc = http_request(&addr, method, path, req_body, c->timeout_ms, resp, err, sizeof err);
+    int rc = dmsc_admin_client_request(
+        &addr, method, path, req_body, req_body ? strlen(req_body) : 0,
+        strcmp(method, "GET") ? SVC_RESP_MAX : 0, c->timeout_ms, resp, err, sizeof err);
     if (rc) {
         fprintf(stderr,
                 "dmsc: %s: admin API unreachable: %s (is dmscd running? the address comes from "
