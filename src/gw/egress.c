@@ -22,6 +22,8 @@
 #define OUT_PAUSE_BYTES (1u << 20) /* queued to a slow client: pause the fetch */
 #define OUT_RESUME_BYTES (256u << 10)
 #define IN_MAX_EXTRA (256u << 10) /* pipelined bytes buffered beyond a head */
+#define IDLE_TIMEOUT_MS 60000     /* a keep-alive connection with no request in progress */
+#define HEAD_TIMEOUT_MS 10000     /* from a request's first byte to its complete head */
 
 enum { BODY_NONE, BODY_INLINE, BODY_STREAM };
 
@@ -862,6 +864,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     c->in.len += (size_t)n;
+    c->last_rx = gw__now_ms(c->g);
     conn_process(c);
 }
 
@@ -937,7 +940,32 @@ static void on_connection(uv_stream_t *server, int status)
     g->econns = c;
     g->n_econns++;
     g->ctr.egress_conns++;
+    c->last_rx = gw__now_ms(g);
     gw__econn_start_read(c);
+}
+
+void gw__egress_sweep(dmsc_gw_t *g)
+{
+    uint64_t now = gw__now_ms(g);
+    for (gw_econn_t *c = g->econns, *nx; c; c = nx) {
+        nx = c->next;
+        if (c->closing || c->want_close || c->req || c->wq_bytes) continue;
+        if (c->h2) {
+            if (now - c->last_rx > IDLE_TIMEOUT_MS) gw__econn_close(c);
+            continue;
+        }
+        if (c->in.len && now - c->last_rx > HEAD_TIMEOUT_MS) {
+            /* part of a head and nothing more for a while */
+            g->ctr.egress_errors[DMSC_HMAP_ERR_TIMEOUT]++;
+            static const char r408[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                       "dmsc-error: timeout\r\n"
+                                       "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            gw__econn_write(c, r408, sizeof r408 - 1);
+            c->want_close = true;
+        } else if (!c->in.len && now - c->last_rx > IDLE_TIMEOUT_MS) {
+            gw__econn_close(c);
+        }
+    }
 }
 
 int gw__egress_start(dmsc_gw_t *g)

@@ -398,6 +398,7 @@ int dmsc_gw_apply(dmsc_gw_t *g, const dmsc_config_t *cfg)
 static void on_sweep(uv_timer_t *t)
 {
     gw__streams_sweep(t->data);
+    gw__egress_sweep(t->data);
 }
 
 /* Via pseudonym: the node name's last component, as a token. */

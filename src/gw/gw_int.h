@@ -208,6 +208,7 @@ struct gw_econn {
     dmsc_gw_buf_t out;           /* written this loop turn, flushed once per turn */
     gw_econn_t *dnext, **dpprev; /* on the gateway's dirty list while out has bytes */
     bool h1;                     /* a first HTTP/1 request was parsed: no preface check */
+    uint64_t last_rx;            /* ms: last bytes from the client (idle and slow-head timeouts) */
 };
 
 /* An owned copy of a request head (a parser's views die with its input). */
@@ -258,6 +259,9 @@ void gw__h2_input(gw_econn_t *c);
 void gw__h2_detach(gw_econn_t *c);
 /* Output drained below the resume mark. */
 void gw__h2_writable(gw_econn_t *c);
+/* Close client connections idle too long, and answer 408 to those that
+ * take too long to send a request head (slowloris). From the sweep timer. */
+void gw__egress_sweep(dmsc_gw_t *g);
 int gw__egress_start(dmsc_gw_t *g);
 void gw__egress_stop(dmsc_gw_t *g);
 void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
