@@ -88,6 +88,18 @@ static void send_error(gw_ireq_t *r, int kind, const char *msg)
     gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), true);
 }
 
+/* Does another node serve this service too (a route to it that is not our
+ * own producer face)? Then a Nack lets the caller's network try it; else
+ * the caller gets the precise error. */
+static bool served_elsewhere(gw_ireq_t *r)
+{
+    const dmsc_route_t *routes;
+    size_t n = dmsc_rib_find(r->g->rib, dmsc_svc_name(r->svc), &routes);
+    for (size_t i = 0; i < n; i++)
+        if (routes[i].face != r->g->pface) return true;
+    return false;
+}
+
 static void send_nack(gw_ireq_t *r)
 {
     if (r->answered) return;
@@ -279,8 +291,12 @@ static void on_up_error(void *arg, dmsc_upstream_req_t *req, int err)
             r->retried = true;
             if (start_upstream(r) == 0) return;
         }
-        count_error(r->g, DMSC_HMAP_ERR_UPSTREAM_CONNECT);
-        send_nack(r);
+        if (served_elsewhere(r)) {
+            count_error(r->g, DMSC_HMAP_ERR_UPSTREAM_CONNECT);
+            send_nack(r);
+        } else {
+            send_error(r, DMSC_HMAP_ERR_UPSTREAM_CONNECT, dmsc_upstream_strerror(err));
+        }
         r->ended = true;
         ireq_free(r);
         return;
@@ -456,8 +472,12 @@ void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc
     rc = start_upstream(r);
     if (rc == DMSC_EINVAL) { /* no healthy instance here: let the network try elsewhere */
         g->ctr.ingress_nack_no_instance++;
-        count_error(g, DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE);
-        send_nack(r);
+        if (served_elsewhere(r)) {
+            count_error(g, DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE);
+            send_nack(r);
+        } else {
+            send_error(r, DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE, NULL);
+        }
         r->ended = true;
         ireq_free(r);
     } else if (rc) {

@@ -220,6 +220,7 @@ def run(dmscd, catalog, work):
     svc_c = Service(catalog, "c1")
     svc_b = Service(catalog, "b1")
     other = Service(catalog, "other")
+    flaky = Service(catalog, "flaky")
     here = os.path.dirname(os.path.abspath(__file__))
     examples = os.path.join(os.path.dirname(os.path.dirname(here)), "examples")
     grpc_srv = subprocess.Popen(["/usr/bin/python3", os.path.join(examples, "grpc_echo.py"),
@@ -252,9 +253,13 @@ def run(dmscd, catalog, work):
     protocol: grpc
     instances: [%s]
     health: {path: "", interval: 300ms}
+  - prefix: /shop/flaky
+    instances: [%s]
+    health: {path: /health, interval: 60s}
   - prefix: /shop/dead
     instances: [127.0.0.1:1]
-    health: {path: /health, interval: 300ms}""" % (other.addr, svc_c.addr, grpc_addr)))
+    health: {path: /health, interval: 300ms}""" % (other.addr, svc_c.addr, grpc_addr,
+                                                   flaky.addr)))
         nodes.append(c)
         deadline = time.time() + 30
         while time.time() < deadline and not a.has_route("/shop/catalog"):
@@ -437,6 +442,13 @@ def run(dmscd, catalog, work):
         s, h, body = http_req(a.http, "GET", "/items/1", "other.shop")
         check("service with no healthy instance: error status with dmsc-error",
               s >= 500 and h.get("dmsc-error") in ("no-route", "no-healthy-instance"), (s, h))
+        deadline = time.time() + 10
+        while time.time() < deadline and not a.has_route("/shop/flaky"):
+            time.sleep(0.1)
+        flaky.kill()  # its node has not probed it since: the request finds out
+        s, h, body = http_req(a.http, "GET", "/items/1", "flaky.shop")
+        check("instance refuses the connection (served nowhere else): 502 upstream-connect",
+              s == 502 and h.get("dmsc-error") == "upstream-connect", (s, h))
         s, h, body = http_req(a.http, "GET", "/slow?ms=12000", HOST, timeout=30)
         check("timeout: 504 with dmsc-error: timeout", s == 504 and h.get("dmsc-error") == "timeout",
               (s, h))
@@ -521,7 +533,7 @@ def run(dmscd, catalog, work):
         m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % a.admin).read().decode()
         check("metrics export dmsc_gw_requests_total", "dmsc_gw_requests_total" in m)
     finally:
-        for s in (svc_c, svc_b, other):
+        for s in (svc_c, svc_b, other, flaky):
             s.kill()
         grpc_srv.kill()
         grpc_srv.wait()
