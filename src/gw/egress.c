@@ -143,6 +143,7 @@ static void conn_flush(gw_econn_t *c)
 
 static void flush_all(dmsc_gw_t *g)
 {
+    gw__streams_cut(g);
     /* a flush can queue more output (a resumed fetch): loop until quiet */
     for (int round = 0; g->dirty && round < 8; round++) {
         gw_econn_t *list = g->dirty;

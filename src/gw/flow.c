@@ -61,7 +61,8 @@ struct gw_stream {
     size_t cur_len;
     uint64_t bytes;
 
-    bool ended, aborted, released, paused, final_served;
+    bool ended, aborted, released, paused, final_served, cut_queued;
+    uint64_t last_cut;      /* ms: last partial segment cut (stream_maybe_cut) */
     uint64_t highest_asked; /* +1; 0 = nothing asked yet */
     uint64_t linger_until;
     uint64_t ended_at_seg; /* final segment index when ended */
@@ -119,6 +120,9 @@ static void streams_remove(dmsc_gw_t *g, gw_stream_t *s)
 static void stream_destroy(gw_stream_t *s)
 {
     streams_remove(s->g, s);
+    if (s->cut_queued)
+        for (size_t i = 0; i < s->g->ncut; i++)
+            if (s->g->cut[i] == s) s->g->cut[i] = NULL;
     for (uint64_t i = 0; i < s->nsegs; i++)
         free(s->segs[i]);
     free(s->segs);
@@ -274,6 +278,66 @@ static void stream_flush_held(gw_stream_t *s)
     s->nheld = k;
 }
 
+static int stream_push(gw_stream_t *s);
+
+/* A live stream of unknown length (gRPC server streaming, a chunked
+ * response): when a consumer already waits for the segment being filled,
+ * cut it now instead of waiting for a full segment. */
+static void stream_maybe_cut(gw_stream_t *s)
+{
+    if (s->total_known || s->ended || s->aborted || !s->cur_len || s->cut_queued) return;
+    uint64_t next = s->seg_lo + s->nsegs;
+    uint64_t now = gw__now_ms(s->g);
+    for (size_t i = 0; i < s->nheld; i++) {
+        if (s->held[i].seg == next && s->held[i].deadline > now) {
+            /* cut at the end of this loop turn, so that what arrives in
+             * one burst still fills one segment */
+            dmsc_gw_t *g = s->g;
+            if (g->ncut == sizeof g->cut / sizeof g->cut[0]) return; /* next turn */
+            g->cut[g->ncut++] = s;
+            s->cut_queued = true;
+            return;
+        }
+    }
+}
+
+#define CUT_MIN_MS 10 /* a live stream yields at most one partial segment per 10 ms */
+
+static void on_cut_timer(uv_timer_t *t)
+{
+    gw__streams_cut(t->data);
+}
+
+void gw__streams_cut(dmsc_gw_t *g)
+{
+    size_t n = g->ncut, keep = 0;
+    uint64_t now = gw__now_ms(g), wake = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        gw_stream_t *s = g->cut[i];
+        if (!s) continue;
+        if (s->ended || s->aborted || !s->cur_len) {
+            s->cut_queued = false;
+            continue;
+        }
+        if (now < s->last_cut + CUT_MIN_MS) { /* too soon: let more bytes gather */
+            g->cut[keep++] = s;
+            if (s->last_cut + CUT_MIN_MS < wake) wake = s->last_cut + CUT_MIN_MS;
+            continue;
+        }
+        s->cut_queued = false;
+        s->last_cut = now;
+        if (stream_push(s) == 0) stream_flush_held(s);
+    }
+    g->ncut = keep;
+    if (keep && !g->stopping) {
+        if (!g->cut_timer.data) {
+            uv_timer_init(g->loop, &g->cut_timer);
+            g->cut_timer.data = g;
+        }
+        uv_timer_start(&g->cut_timer, on_cut_timer, wake > now ? wake - now : 0, 0);
+    }
+}
+
 static int stream_push(gw_stream_t *s)
 {
     if (s->nsegs == s->segs_cap) {
@@ -316,6 +380,7 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
         n -= k;
     }
     if (pushed) stream_flush_held(s);
+    stream_maybe_cut(s);
     if (stream_unasked_bytes(s) >= STREAM_PAUSE_BYTES) {
         s->paused = true;
         return 1;
@@ -425,6 +490,7 @@ bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_
             h->token_len = (uint8_t)pkt->pit_token.n;
             if (pkt->pit_token.n) memcpy(h->token, pkt->pit_token.p, pkt->pit_token.n);
             g->ctr.seg_held++;
+            stream_maybe_cut(s);
         }
     }
     stream_trim(s);

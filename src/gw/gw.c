@@ -492,6 +492,11 @@ void dmsc_gw_stop(dmsc_gw_t *g)
         uv_timer_stop(&g->sweep);
         uv_close((uv_handle_t *)&g->sweep, on_closed);
     }
+    if (g->cut_timer.data) {
+        uv_timer_stop(&g->cut_timer);
+        uv_close((uv_handle_t *)&g->cut_timer, on_closed);
+    }
+    g->ncut = 0;
     if (g->svcs) dmsc_svcreg_close(g->svcs);
     g->svcs = NULL;
     /* fail every wait so owners release their state */

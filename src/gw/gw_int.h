@@ -87,6 +87,9 @@ struct dmsc_gw {
     /* producer side: streams we serve, by base-name hash */
     gw_stream_t **streams;
     size_t streams_cap, streams_n;
+    gw_stream_t *cut[64]; /* live streams to cut a partial segment from this turn */
+    size_t ncut;
+    uv_timer_t cut_timer; /* .data set once initialised */
 
     /* egress listeners and connections */
     uv_tcp_t http_tcp;
@@ -167,6 +170,8 @@ void gw__stream_set_total(gw_stream_t *s, uint64_t len);
 bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
 void gw__streams_free_all(dmsc_gw_t *g);
 void gw__streams_sweep(dmsc_gw_t *g);
+/* Cut the partial segments consumers wait for (end of a loop turn). */
+void gw__streams_cut(dmsc_gw_t *g);
 
 /* ---- segmented fetch, consumer side (flow.c) ----
  * Fetch <base>/seg=0.. in order (ForwardingHint fh when not NULL) with a

@@ -56,6 +56,8 @@ struct gw_ireq {
     uint64_t freshness;
     dmsc_gw_buf_t acc;
     gw_stream_t *rs;
+    uv_timer_t stimer; /* a body of unknown length that keeps coming: stream it */
+    bool stimer_on;
 };
 
 static void ireq_free(gw_ireq_t *r);
@@ -198,6 +200,25 @@ static int go_segmented(gw_ireq_t *r)
     return rc < 0 ? rc : 0;
 }
 
+#define STREAM_START_MS 20
+
+static void on_stimer(uv_timer_t *t)
+{
+    gw_ireq_t *r = t->data;
+    if (r->answered || r->rs || r->ended) return;
+    if (go_segmented(r)) send_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response head too large");
+}
+
+static void start_stimer(gw_ireq_t *r)
+{
+    if (!r->stimer_on) {
+        uv_timer_init(r->g->loop, &r->stimer);
+        r->stimer.data = r;
+        r->stimer_on = true;
+    }
+    uv_timer_start(&r->stimer, on_stimer, STREAM_START_MS, 0);
+}
+
 static void on_up_head(void *arg, dmsc_upstream_req_t *req, const dmsc_http_head_t *h)
 {
     gw_ireq_t *r = arg;
@@ -219,6 +240,9 @@ static void on_up_head(void *arg, dmsc_upstream_req_t *req, const dmsc_http_head
     r->freshness = dmsc_hmap_freshness(r->stable, r->req.fields, r->req.nfields, h->status,
                                        h->fields, h->nfields, (int64_t)time(NULL), &cacheable);
     if (!cacheable) r->freshness = 0;
+    /* a body of unknown length (chunked, h2/gRPC): if it has not ended
+     * shortly, stream it (server streaming must not wait for the end) */
+    if (!r->has_length && h->body != DMSC_HTTP_BODY_NONE && !r->is_head) start_stimer(r);
     /* a body known to be large: segmented from the start */
     if (r->has_length && r->length > INLINE_BODY_MAX && !r->is_head && go_segmented(r))
         send_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response head too large");
@@ -488,6 +512,11 @@ void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc
     }
 }
 
+static void on_stimer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
 static void ireq_free(gw_ireq_t *r)
 {
     if (!r->ended) return;
@@ -510,6 +539,13 @@ static void ireq_free(gw_ireq_t *r)
     dmsc_gw_buf_free(&r->acc);
     free(r->fields);
     free(r->wire);
+    r->fields = NULL;
+    r->wire = NULL;
+    if (r->stimer_on) { /* freed when libuv has closed the timer */
+        uv_timer_stop(&r->stimer);
+        uv_close((uv_handle_t *)&r->stimer, on_stimer_closed);
+        return;
+    }
     free(r);
 }
 

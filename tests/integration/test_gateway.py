@@ -310,6 +310,11 @@ def run(dmscd, catalog, work):
         check("gRPC server streaming through two nodes: 50 messages in order",
               g.returncode == 0 and g.stdout.split() == [str(i) for i in range(50)],
               (g.returncode, g.stdout[:200], g.stderr))
+        g = grpc_call("Count", "20000")
+        check("gRPC server streaming, a long stream (streamed in segments as it comes): "
+              "20000 messages in order",
+              g.returncode == 0 and g.stdout.split() == [str(i) for i in range(20000)],
+              (g.returncode, g.stdout[-200:], g.stderr))
         g = grpc_call("Say", "fail:NOT_FOUND")
         check("gRPC error status passes through untouched (NOT_FOUND)",
               g.returncode != 0 and "NOT_FOUND" in (g.stdout + g.stderr), (g.returncode, g.stderr))
