@@ -23,7 +23,11 @@
 #define STREAM_PAUSE_BYTES (4u << 20)  /* produced but not asked for yet: pause the writer */
 #define STREAM_RETAIN_BYTES (4u << 20) /* kept behind the highest segment asked for */
 #define STREAM_HELD_MAX 512            /* Interests held for future segments */
-#define STREAM_LINGER_MS 10000         /* after release: serve retransmissions this long */
+/* All streams of a node together: past this many bytes of segments, writers
+ * pause (a caller that never fetches cannot make the node buffer without
+ * bound; counted as buffer_full) */
+#define STREAMS_BYTES_MAX ((uint64_t)256 << 20)
+#define STREAM_LINGER_MS 10000 /* after release: serve retransmissions this long */
 #define STREAM_LINGER_DONE_MS                                                                      \
     1000 /* ... once the final segment went out (content                                           \
             stores on the path answer later retransmissions) */
@@ -125,6 +129,7 @@ static void stream_destroy(gw_stream_t *s)
             if (s->g->cut[i] == s) s->g->cut[i] = NULL;
     for (uint64_t i = 0; i < s->nsegs; i++)
         free(s->segs[i]);
+    s->g->stream_bytes -= (s->nsegs + 1) * s->segsize;
     free(s->segs);
     free(s->seglen);
     free(s->cur);
@@ -156,6 +161,7 @@ int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
         free(s);
         return DMSC_ENOMEM;
     }
+    g->stream_bytes += s->segsize; /* cur */
     *out = s;
     return 0;
 }
@@ -237,6 +243,7 @@ static void stream_trim(gw_stream_t *s)
     uint64_t asked = s->highest_asked - 1;
     while (s->nsegs > 0 && s->seg_lo + keep_segs < asked) {
         free(s->segs[0]);
+        s->g->stream_bytes -= s->segsize;
         memmove(s->segs, s->segs + 1, (s->nsegs - 1) * sizeof *s->segs);
         memmove(s->seglen, s->seglen + 1, (s->nsegs - 1) * sizeof *s->seglen);
         s->nsegs--;
@@ -352,6 +359,7 @@ static int stream_push(gw_stream_t *s)
     }
     uint8_t *nb = malloc(s->segsize);
     if (!nb) return DMSC_ENOMEM;
+    s->g->stream_bytes += s->segsize;
     s->segs[s->nsegs] = s->cur;
     s->seglen[s->nsegs] = (uint32_t)s->cur_len;
     s->nsegs++;
@@ -382,6 +390,11 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
     if (pushed) stream_flush_held(s);
     stream_maybe_cut(s);
     if (stream_unasked_bytes(s) >= STREAM_PAUSE_BYTES) {
+        s->paused = true;
+        return 1;
+    }
+    if (s->g->stream_bytes > STREAMS_BYTES_MAX && stream_unasked_bytes(s) > 0) {
+        s->g->ctr.seg_buffer_full++;
         s->paused = true;
         return 1;
     }

@@ -57,7 +57,7 @@ typedef struct {
     uint64_t ingress_errors[DMSC_HMAP_ERR_MAX + 1];
     uint64_t ingress_malformed, ingress_nack_no_instance;
     uint64_t interests_out, data_in, nacks_in, timeouts;
-    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx;
+    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full;
     uint64_t body_bytes_in, body_bytes_out;
 } gw_counters_t;
 
@@ -87,7 +87,8 @@ struct dmsc_gw {
     /* producer side: streams we serve, by base-name hash */
     gw_stream_t **streams;
     size_t streams_cap, streams_n;
-    gw_stream_t *cut[64]; /* live streams to cut a partial segment from this turn */
+    uint64_t stream_bytes; /* segment buffers of all streams */
+    gw_stream_t *cut[64];  /* live streams to cut a partial segment from this turn */
     size_t ncut;
     uv_timer_t cut_timer; /* .data set once initialised */
 
