@@ -33,7 +33,7 @@ typedef struct ereq {
     dmsc_namebuf_t prefix;
     char target[DMSC_HMAP_TARGET_MAX + 1]; /* origin-form, after strip */
     size_t target_len;
-    bool stable, is_head, started_interest, responded, resp_started, done;
+    bool stable, is_head, resp_started, done;
     int body_mode;
     dmsc_gw_buf_t body; /* BODY_INLINE */
     gw_stream_t *bstream;
@@ -44,7 +44,6 @@ typedef struct ereq {
     dmsc_namebuf_t iname; /* the Interest name */
     gw_fetch_t *fetch;
     int resp_framing;
-    uint64_t t0;
 } ereq_t;
 
 typedef struct {
@@ -172,21 +171,89 @@ static int conn_write_buf(gw_econn_t *c, dmsc_gw_buf_t *b)
     return rc;
 }
 
-int gw__write_error(dmsc_gw_buf_t *b, int kind, const char *detail, bool keep_alive)
+void gw__error_response(gw_errresp_t *e, int kind, int status, const char *detail)
 {
     const char *name = dmsc_hmap_error_name(kind);
-    char body[512];
-    int n = snprintf(body, sizeof body, "dmsc: %s%s%s\n", name, detail && *detail ? ": " : "",
+    int n = snprintf(e->body, sizeof e->body, "dmsc: %s%s%s\n", name, detail && *detail ? ": " : "",
                      detail ? detail : "");
-    if (n < 0 || (size_t)n >= sizeof body) n = (int)sizeof body - 1;
-    dmsc_http_field_t f[2] = {
-        {DMSC_HMAP_ERROR_HEADER, sizeof DMSC_HMAP_ERROR_HEADER - 1, name, strlen(name)},
-        {"content-type", 12, "text/plain; charset=utf-8", 25},
-    };
-    int rc = dmsc_http1_write_response(b, dmsc_hmap_error_status(kind), NULL, f, 2,
-                                       DMSC_HTTP_BODY_LENGTH, (uint64_t)n, 11, keep_alive);
-    if (!rc) rc = dmsc_gw_buf_append(b, body, (size_t)n);
+    e->len = n < 0 ? 0 : (size_t)n >= sizeof e->body ? sizeof e->body - 1 : (size_t)n;
+    e->status = status ? status : dmsc_hmap_error_status(kind);
+    e->f[0] = (dmsc_http_field_t){DMSC_HMAP_ERROR_HEADER, sizeof DMSC_HMAP_ERROR_HEADER - 1, name,
+                                  strlen(name)};
+    e->f[1] = (dmsc_http_field_t){"content-type", 12, "text/plain; charset=utf-8", 25};
+}
+
+static int write_errresp(dmsc_gw_buf_t *b, const gw_errresp_t *e, bool keep_alive)
+{
+    int rc = dmsc_http1_write_response(b, e->status, NULL, e->f, 2, DMSC_HTTP_BODY_LENGTH, e->len,
+                                       11, keep_alive);
+    if (!rc) rc = dmsc_gw_buf_append(b, e->body, e->len);
     return rc;
+}
+
+int gw__write_error(dmsc_gw_buf_t *b, int kind, const char *detail, bool keep_alive)
+{
+    gw_errresp_t e;
+    gw__error_response(&e, kind, 0, detail);
+    return write_errresp(b, &e, keep_alive);
+}
+
+void gw__answer(dmsc_gw_t *g, const dmsc_name_t *prefix, int result, const dmsc_data_t *d,
+                bool is_head, gw_answer_t *a)
+{
+    static dmsc_hmap_response_t resp;
+    static dmsc_hmap_fieldset_t fs;
+    a->err = 0;
+    a->msg[0] = 0;
+    a->resp = NULL;
+    a->fs = NULL;
+    if (result == GW_RESULT_TIMEOUT) {
+        a->err = DMSC_HMAP_ERR_TIMEOUT;
+        return;
+    }
+    if (result == GW_RESULT_NACK) {
+        const dmsc_route_t *routes;
+        bool routed = dmsc_rib_find(g->rib, prefix, &routes) > 0;
+        a->err = routed ? DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE : DMSC_HMAP_ERR_NO_ROUTE;
+        return;
+    }
+    int kind = dmsc_hmap_content_kind(d->content.p, d->content.n);
+    if (kind == DMSC_HMAP_TT_ERROR) {
+        dmsc_hmap_error_t e;
+        if (dmsc_hmap_error_decode(d->content.p, d->content.n, &e)) {
+            e.code = DMSC_HMAP_ERR_BAD_RESPONSE;
+            e.message_len = 0;
+        }
+        if (e.message && e.message_len)
+            snprintf(a->msg, sizeof a->msg, "%.*s", (int)e.message_len, e.message);
+        a->err = e.code > 0 && e.code <= DMSC_HMAP_ERR_MAX ? e.code : DMSC_HMAP_ERR_INTERNAL;
+        return;
+    }
+    if (kind != DMSC_HMAP_TT_RESPONSE ||
+        dmsc_hmap_response_decode(d->content.p, d->content.n, &resp)) {
+        a->err = DMSC_HMAP_ERR_BAD_RESPONSE;
+        snprintf(a->msg, sizeof a->msg, "undecodable response");
+        return;
+    }
+    if (dmsc_hmap_client_response_fields(&resp, is_head || resp.status == 304, g->pseudonym, &fs)) {
+        a->err = DMSC_HMAP_ERR_BAD_RESPONSE;
+        snprintf(a->msg, sizeof a->msg, "response fields");
+        return;
+    }
+    a->resp = &resp;
+    a->fs = &fs;
+}
+
+int gw__fetch_response(dmsc_gw_t *g, const dmsc_name_t *iname, const dmsc_hmap_response_t *resp,
+                       bool stable, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out)
+{
+    /* segments: the Interest name with its digest made generic, then seg=N */
+    dmsc_namebuf_t seg0;
+    int rc = dmsc_hmap_segment_name(iname, 0, &seg0);
+    if (rc) return rc;
+    dmsc_name_t base;
+    dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
+    return gw__fetch_new(g, &base, &resp->producer, stable, g->cfg.gateway.body_max, cb, arg, out);
 }
 
 /* Answer the current request with a gateway error. Before the response
@@ -395,7 +462,6 @@ static int send_interest(ereq_t *r)
         rq.body_length = r->hc.h.content_length;
     }
     int kind = gw__express_request(c->g, &rq, on_response, r, &r->w, &r->iname);
-    if (!kind) r->started_interest = true;
     return kind;
 }
 
@@ -443,68 +509,43 @@ static void fetch_error(void *arg, int kind)
     req_complete(r);
 }
 
-static void respond(ereq_t *r, const dmsc_data_t *d)
+static void respond(ereq_t *r, const gw_answer_t *a)
 {
     gw_econn_t *c = r->c;
     dmsc_gw_t *g = c->g;
-    int kind = dmsc_hmap_content_kind(d->content.p, d->content.n);
-    if (kind == DMSC_HMAP_TT_ERROR) {
-        dmsc_hmap_error_t e;
-        if (dmsc_hmap_error_decode(d->content.p, d->content.n, &e))
-            e.code = DMSC_HMAP_ERR_BAD_RESPONSE;
-        char msg[256] = "";
-        if (e.message && e.message_len)
-            snprintf(msg, sizeof msg, "%.*s", (int)e.message_len, e.message);
-        req_error(r, e.code > 0 && e.code <= DMSC_HMAP_ERR_MAX ? e.code : DMSC_HMAP_ERR_INTERNAL,
-                  msg);
-        req_complete(r);
-        return;
-    }
-    static dmsc_hmap_response_t resp;
-    if (kind != DMSC_HMAP_TT_RESPONSE ||
-        dmsc_hmap_response_decode(d->content.p, d->content.n, &resp)) {
-        req_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "undecodable response");
-        req_complete(r);
-        return;
-    }
-    static dmsc_hmap_fieldset_t fs;
-    bool keep_cl = r->is_head || resp.status == 304;
-    if (dmsc_hmap_client_response_fields(&resp, keep_cl, g->pseudonym, &fs)) {
-        req_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response fields");
-        req_complete(r);
-        return;
-    }
+    const dmsc_hmap_response_t *rp = a->resp;
+    const dmsc_hmap_fieldset_t *fs = a->fs;
     uint8_t ver = r->hc.h.version;
     bool keep = r->hc.h.keep_alive && (r->body_mode == BODY_NONE || r->body_ended);
     dmsc_gw_buf_t b;
     dmsc_gw_buf_init(&b, 16u << 20);
     int framing;
     uint64_t len = 0;
-    bool nobody = resp.status < 200 || resp.status == 204 || resp.status == 304;
+    bool nobody = rp->status < 200 || rp->status == 204 || rp->status == 304;
     if (r->is_head || nobody) {
         /* state the length the upstream declared, send no body */
         const dmsc_http_field_t *cl = NULL;
-        for (size_t i = 0; i < resp.nfields; i++)
-            if (dmsc_http_token_eq(resp.fields[i].name, resp.fields[i].name_len, "content-length"))
-                cl = &resp.fields[i];
+        for (size_t i = 0; i < rp->nfields; i++)
+            if (dmsc_http_token_eq(rp->fields[i].name, rp->fields[i].name_len, "content-length"))
+                cl = &rp->fields[i];
         framing = DMSC_HTTP_BODY_NONE;
         if (cl && !nobody) {
             framing = DMSC_HTTP_BODY_LENGTH;
             for (size_t i = 0; i < cl->value_len && cl->value[i] >= '0' && cl->value[i] <= '9'; i++)
                 len = len * 10 + (uint64_t)(cl->value[i] - '0');
         }
-    } else if (resp.body == DMSC_HMAP_BODY_SEGMENTED) {
-        framing = dmsc_http1_response_body(ver, resp.has_body_length);
-        len = resp.body_length;
+    } else if (rp->body == DMSC_HMAP_BODY_SEGMENTED) {
+        framing = dmsc_http1_response_body(ver, rp->has_body_length);
+        len = rp->body_length;
     } else {
         framing = DMSC_HTTP_BODY_LENGTH;
-        len = resp.body == DMSC_HMAP_BODY_INLINE ? resp.body_data.n : 0;
+        len = rp->body == DMSC_HMAP_BODY_INLINE ? rp->body_data.n : 0;
     }
     if (framing == DMSC_HTTP_BODY_EOF) keep = false;
     char reason[128];
-    snprintf(reason, sizeof reason, "%.*s", (int)(resp.reason_len < 127 ? resp.reason_len : 127),
-             resp.reason ? resp.reason : "");
-    int rc = dmsc_http1_write_response(&b, resp.status, reason[0] ? reason : NULL, fs.f, fs.n,
+    snprintf(reason, sizeof reason, "%.*s", (int)(rp->reason_len < 127 ? rp->reason_len : 127),
+             rp->reason ? rp->reason : "");
+    int rc = dmsc_http1_write_response(&b, rp->status, reason[0] ? reason : NULL, fs->f, fs->n,
                                        framing, len, ver, keep);
     if (rc) {
         dmsc_gw_buf_free(&b);
@@ -515,26 +556,15 @@ static void respond(ereq_t *r, const dmsc_data_t *d)
     r->resp_started = true;
     r->resp_framing = framing;
     if (!keep) c->want_close = true;
-    if (resp.body == DMSC_HMAP_BODY_INLINE && !r->is_head && !nobody)
-        dmsc_gw_buf_append(&b, resp.body_data.p, resp.body_data.n);
+    if (rp->body == DMSC_HMAP_BODY_INLINE && !r->is_head && !nobody)
+        dmsc_gw_buf_append(&b, rp->body_data.p, rp->body_data.n);
     conn_write_buf(c, &b);
-    if (resp.body != DMSC_HMAP_BODY_SEGMENTED || r->is_head || nobody) {
+    if (rp->body != DMSC_HMAP_BODY_SEGMENTED || r->is_head || nobody) {
         req_complete(r);
         return;
     }
-    /* segmented: fetch <name with generic digest>/seg=N from the producer */
-    dmsc_namebuf_t seg0;
-    if (dmsc_hmap_segment_name(&r->iname.name, 0, &seg0)) {
-        req_error(r, DMSC_HMAP_ERR_INTERNAL, "segment name");
-        req_complete(r);
-        return;
-    }
-    dmsc_name_t base;
-    dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
     gw_fetch_cb_t cb = {fetch_data, fetch_end, fetch_error};
-    rc = gw__fetch_new(g, &base, &resp.producer, r->stable, g->cfg.gateway.body_max, &cb, r,
-                       &r->fetch);
-    if (rc) {
+    if (gw__fetch_response(g, &r->iname.name, rp, r->stable, &cb, r, &r->fetch)) {
         req_error(r, DMSC_HMAP_ERR_INTERNAL, "fetch");
         req_complete(r);
     }
@@ -544,19 +574,14 @@ static void on_response(void *arg, int result, const dmsc_data_t *d, uint64_t na
 {
     ereq_t *r = arg;
     r->w = NULL;
-    if (result == GW_RESULT_TIMEOUT) {
-        req_error(r, DMSC_HMAP_ERR_TIMEOUT, NULL);
+    gw_answer_t a;
+    gw__answer(r->c->g, &r->prefix.name, result, d, r->is_head, &a);
+    if (a.err) {
+        req_error(r, a.err, a.msg[0] ? a.msg : NULL);
         req_complete(r);
         return;
     }
-    if (result == GW_RESULT_NACK) {
-        const dmsc_route_t *routes;
-        bool routed = dmsc_rib_find(r->c->g->rib, &r->prefix.name, &routes) > 0;
-        req_error(r, routed ? DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE : DMSC_HMAP_ERR_NO_ROUTE, NULL);
-        req_complete(r);
-        return;
-    }
-    respond(r, d);
+    respond(r, &a);
 }
 
 /* The response is complete (or failed): the next pipelined request may go. */
@@ -600,7 +625,7 @@ static void bstream_drain(void *arg)
     }
 }
 
-static const gw_stream_cb_t bstream_cb = {bstream_drain, NULL};
+static const gw_stream_cb_t bstream_cb = {bstream_drain};
 
 static void on_head(gw_econn_t *c, const dmsc_http_head_t *h)
 {
@@ -614,7 +639,6 @@ static void on_head(gw_econn_t *c, const dmsc_http_head_t *h)
         return;
     }
     r->c = c;
-    r->t0 = gw__now_ms(g);
     c->req = r;
     dmsc_gw_buf_init(&r->body, g->cfg.gateway.inline_max + 1);
     r->stable = dmsc_hmap_method_is_stable(h->method, h->method_len);
@@ -722,16 +746,9 @@ static void bad_request(gw_econn_t *c, const dmsc_http1_event_t *ev)
     }
     dmsc_gw_buf_t b;
     dmsc_gw_buf_init(&b, 0);
-    const char *name = dmsc_hmap_error_name(kind);
-    char body[256];
-    int n = snprintf(body, sizeof body, "dmsc: %s: %s\n", name, ev->reason ? ev->reason : "");
-    dmsc_http_field_t f[2] = {
-        {DMSC_HMAP_ERROR_HEADER, sizeof DMSC_HMAP_ERROR_HEADER - 1, name, strlen(name)},
-        {"content-type", 12, "text/plain; charset=utf-8", 25},
-    };
-    if (dmsc_http1_write_response(&b, ev->status, NULL, f, 2, DMSC_HTTP_BODY_LENGTH, (uint64_t)n,
-                                  11, false) == 0)
-        dmsc_gw_buf_append(&b, body, (size_t)n);
+    gw_errresp_t e;
+    gw__error_response(&e, kind, ev->status, ev->reason ? ev->reason : "");
+    write_errresp(&b, &e, false);
     conn_write_buf(c, &b);
     if (c->req) {
         ereq_t *r = c->req;

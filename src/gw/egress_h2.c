@@ -85,17 +85,10 @@ static void respond_error(h2req_t *r, int kind, const char *detail)
         return;
     }
     r->responded = true;
-    const char *name = dmsc_hmap_error_name(kind);
-    char body[256];
-    int n = snprintf(body, sizeof body, "dmsc: %s%s%s\n", name, detail ? ": " : "",
-                     detail ? detail : "");
-    if (n < 0 || (size_t)n >= sizeof body) n = (int)sizeof body - 1;
-    dmsc_http_field_t f[2] = {
-        {DMSC_HMAP_ERROR_HEADER, sizeof DMSC_HMAP_ERROR_HEADER - 1, name, strlen(name)},
-        {"content-type", 12, "text/plain; charset=utf-8", 25},
-    };
-    dmsc_h2_respond(r->hc->h, r->stream, dmsc_hmap_error_status(kind), f, 2, false);
-    dmsc_h2_send_data(r->hc->h, r->stream, (const uint8_t *)body, (size_t)n, true);
+    gw_errresp_t e;
+    gw__error_response(&e, kind, 0, detail);
+    dmsc_h2_respond(r->hc->h, r->stream, e.status, e.f, 2, false);
+    dmsc_h2_send_data(r->hc->h, r->stream, (const uint8_t *)e.body, e.len, true);
     flush(r->hc);
 }
 
@@ -137,58 +130,30 @@ static void f_error(void *arg, int kind)
     flush(r->hc);
 }
 
-static void respond(h2req_t *r, const dmsc_data_t *d)
+static void respond(h2req_t *r, const gw_answer_t *a)
 {
     gw_h2conn_t *hc = r->hc;
     dmsc_gw_t *g = hc->c->g;
-    int kind = dmsc_hmap_content_kind(d->content.p, d->content.n);
-    if (kind == DMSC_HMAP_TT_ERROR) {
-        dmsc_hmap_error_t e;
-        if (dmsc_hmap_error_decode(d->content.p, d->content.n, &e))
-            e.code = DMSC_HMAP_ERR_BAD_RESPONSE;
-        respond_error(
-            r, e.code > 0 && e.code <= DMSC_HMAP_ERR_MAX ? e.code : DMSC_HMAP_ERR_INTERNAL, NULL);
-        return;
-    }
-    static dmsc_hmap_response_t resp;
-    static dmsc_hmap_fieldset_t fs;
-    if (kind != DMSC_HMAP_TT_RESPONSE ||
-        dmsc_hmap_response_decode(d->content.p, d->content.n, &resp) ||
-        dmsc_hmap_client_response_fields(&resp, r->is_head || resp.status == 304, g->pseudonym,
-                                         &fs)) {
-        respond_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "undecodable response");
-        return;
-    }
+    const dmsc_hmap_response_t *rp = a->resp;
+    const dmsc_hmap_fieldset_t *fs = a->fs;
     r->responded = true;
-    bool has_body = !r->is_head && ((resp.body == DMSC_HMAP_BODY_INLINE && resp.body_data.n) ||
-                                    resp.body == DMSC_HMAP_BODY_SEGMENTED);
-    bool trailers = resp.has_trailers && resp.ntrailers;
-    if (dmsc_h2_respond(hc->h, r->stream, resp.status, fs.f, fs.n, !has_body && !trailers)) {
+    bool has_body = !r->is_head && ((rp->body == DMSC_HMAP_BODY_INLINE && rp->body_data.n) ||
+                                    rp->body == DMSC_HMAP_BODY_SEGMENTED);
+    bool trailers = rp->has_trailers && rp->ntrailers;
+    if (dmsc_h2_respond(hc->h, r->stream, rp->status, fs->f, fs->n, !has_body && !trailers)) {
         dmsc_h2_reset(hc->h, r->stream, DMSC_H2_INTERNAL_ERROR);
         flush(hc);
         return;
     }
-    if (resp.body == DMSC_HMAP_BODY_SEGMENTED && !r->is_head) {
+    if (rp->body == DMSC_HMAP_BODY_SEGMENTED && !r->is_head) {
         flush(hc);
-        dmsc_namebuf_t seg0;
-        dmsc_name_t base;
         gw_fetch_cb_t cb = {f_data, f_end, f_error};
-        if (dmsc_hmap_segment_name(&r->iname.name, 0, &seg0)) {
-            f_error(r, DMSC_HMAP_ERR_INTERNAL);
-            return;
-        }
-        dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
-        if (gw__fetch_new(g, &base, &resp.producer, r->stable, g->cfg.gateway.body_max, &cb, r,
-                          &r->fetch))
+        if (gw__fetch_response(g, &r->iname.name, rp, r->stable, &cb, r, &r->fetch))
             f_error(r, DMSC_HMAP_ERR_INTERNAL);
         return;
     }
-    if (has_body)
-        dmsc_h2_send_data(hc->h, r->stream, resp.body_data.p, resp.body_data.n, !trailers);
-    if (trailers)
-        dmsc_h2_send_trailers(hc->h, r->stream, resp.trailers, resp.ntrailers);
-    else if (!has_body && !r->is_head) { /* responded with end already */
-    }
+    if (has_body) dmsc_h2_send_data(hc->h, r->stream, rp->body_data.p, rp->body_data.n, !trailers);
+    if (trailers) dmsc_h2_send_trailers(hc->h, r->stream, rp->trailers, rp->ntrailers);
     g->ctr.egress_responses++;
     flush(hc);
 }
@@ -197,17 +162,13 @@ static void on_result(void *arg, int result, const dmsc_data_t *d, uint64_t nack
 {
     h2req_t *r = arg;
     r->w = NULL;
-    if (result == GW_RESULT_TIMEOUT) {
-        respond_error(r, DMSC_HMAP_ERR_TIMEOUT, NULL);
+    gw_answer_t a;
+    gw__answer(r->hc->c->g, &r->prefix.name, result, d, r->is_head, &a);
+    if (a.err) {
+        respond_error(r, a.err, a.err == DMSC_HMAP_ERR_BAD_RESPONSE ? a.msg : NULL);
         return;
     }
-    if (result == GW_RESULT_NACK) {
-        const dmsc_route_t *routes;
-        bool routed = dmsc_rib_find(r->hc->c->g->rib, &r->prefix.name, &routes) > 0;
-        respond_error(r, routed ? DMSC_HMAP_ERR_NO_HEALTHY_INSTANCE : DMSC_HMAP_ERR_NO_ROUTE, NULL);
-        return;
-    }
-    respond(r, d);
+    respond(r, &a);
 }
 
 static int express(h2req_t *r)

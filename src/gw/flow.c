@@ -427,7 +427,6 @@ void gw__stream_release(gw_stream_t *s)
     if (!s) return;
     s->released = true;
     s->cb.on_drain = NULL;
-    s->cb.on_done = NULL;
     s->linger_until =
         gw__now_ms(s->g) + (s->final_served ? STREAM_LINGER_DONE_MS : STREAM_LINGER_MS);
     if (s->aborted) stream_destroy(s);
@@ -508,7 +507,6 @@ bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_
     }
     stream_trim(s);
     stream_check_drain(s);
-    if (s->ended && seg == s->ended_at_seg && s->cb.on_done) s->cb.on_done(s->arg);
     return true;
 }
 

@@ -148,7 +148,6 @@ int gw__send_nack(dmsc_gw_t *g, const uint8_t *interest, size_t len, dmsc_slice_
  * waiting to be fetched. */
 typedef struct {
     void (*on_drain)(void *arg); /* below the pause mark again: resume reading */
-    void (*on_done)(void *arg);  /* every segment fetched (or the linger timer ran out) */
 } gw_stream_cb_t;
 
 int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
@@ -275,8 +274,35 @@ void gw__ingress_stop(dmsc_gw_t *g);
 /* Request bodies the egress serves under <node>/gw/body/<id> are gw
  * streams: nothing special to dispatch. */
 
-/* An error response (status from the dmsc-error kind, header, short text
- * body) for an HTTP/1.x client. */
+/* A gateway error response, whatever the client's protocol: status (from
+ * the dmsc-error kind unless given), the dmsc-error and content-type
+ * fields, a one-line text body "dmsc: <kind>[: detail]". */
+typedef struct {
+    int status;
+    dmsc_http_field_t f[2];
+    char body[512];
+    size_t len;
+} gw_errresp_t;
+void gw__error_response(gw_errresp_t *e, int kind, int status, const char *detail);
+/* The same written for an HTTP/1.x client. */
 int gw__write_error(dmsc_gw_buf_t *b, int kind, const char *detail, bool keep_alive);
+
+/* What the answer to a named request means for the client (both egress
+ * protocols): err 0 and resp/fs set (static storage, valid until the next
+ * call), or err a DMSC_HMAP_ERR_* kind with msg. prefix: the service
+ * prefix (a Nack is no-healthy-instance when the RIB has a route for it,
+ * else no-route). */
+typedef struct {
+    int err;
+    char msg[256];
+    const dmsc_hmap_response_t *resp;
+    const dmsc_hmap_fieldset_t *fs;
+} gw_answer_t;
+void gw__answer(dmsc_gw_t *g, const dmsc_name_t *prefix, int result, const dmsc_data_t *d,
+                bool is_head, gw_answer_t *a);
+/* Fetch the segments of a segmented response to the Interest iname.
+ * 0 or an error. */
+int gw__fetch_response(dmsc_gw_t *g, const dmsc_name_t *iname, const dmsc_hmap_response_t *resp,
+                       bool stable, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out);
 
 #endif

@@ -180,7 +180,7 @@ static void rs_drain(void *arg)
     if (r->ureq) dmsc_upstream_pause(r->ureq, false);
 }
 
-static const gw_stream_cb_t rs_cb = {rs_drain, NULL};
+static const gw_stream_cb_t rs_cb = {rs_drain};
 
 /* Switch to a segmented response: head Data now, bytes so far into the stream. */
 static int go_segmented(gw_ireq_t *r)
