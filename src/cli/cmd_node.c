@@ -9,6 +9,7 @@
 
 #include "base/err.h"
 #include "cli/admin_client.h"
+#include "cli/json_view.h"
 #include "cli/table.h"
 
 const char dmsc_cli_node_usage[] =
@@ -37,18 +38,6 @@ typedef struct {
 } view_t;
 
 /* ---------------------------------------------------------------- helpers */
-
-static uint64_t u64(const json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 static void human_bytes(uint64_t b, char *out, size_t cap)
 {
@@ -80,24 +69,6 @@ static void human_duration(uint64_t ms, char *out, size_t cap)
         snprintf(out, cap, "%" PRIu64 ".%03" PRIu64 "s", s, ms % 1000);
 }
 
-/* "reason n, reason n" for the non-zero entries of a drops object, or "none". */
-static void drops_line(const json_t *drops, char *out, size_t cap)
-{
-    size_t len = 0;
-    const char *key;
-    json_t *v;
-    out[0] = '\0';
-    json_object_foreach((json_t *)drops, key, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) continue;
-        int n = snprintf(out + len, cap - len, "%s%s %" JSON_INTEGER_FORMAT, len ? ", " : "", key,
-                         json_integer_value(v));
-        if (n < 0 || (size_t)n >= cap - len) break;
-        len += (size_t)n;
-    }
-    if (!len) snprintf(out, cap, "none");
-}
-
 static uint64_t drops_total(const json_t *drops)
 {
     uint64_t t = 0;
@@ -119,44 +90,46 @@ static int render_status(const json_t *b, FILE *out)
     const json_t *cnt = json_object_get(b, "counters");
     char t1[64], t2[64], line[1024];
 
-    human_duration(u64(b, "uptime_ms"), t1, sizeof t1);
-    fprintf(out, "%-12s %s\n", "node", str(b, "node"));
-    fprintf(out, "%-12s %s\n", "version", str(b, "version"));
+    human_duration(dmsc_cli_u64(b, "uptime_ms"), t1, sizeof t1);
+    fprintf(out, "%-12s %s\n", "node", dmsc_cli_str(b, "node"));
+    fprintf(out, "%-12s %s\n", "version", dmsc_cli_str(b, "version"));
     fprintf(out, "%-12s %s\n", "uptime", t1);
-    fprintf(out, "%-12s %" PRIu64 "\n", "faces", u64(b, "faces"));
-    fprintf(out, "%-12s %" PRIu64 " entries", "pit", u64(pit, "entries"));
+    fprintf(out, "%-12s %" PRIu64 "\n", "faces", dmsc_cli_u64(b, "faces"));
+    fprintf(out, "%-12s %" PRIu64 " entries", "pit", dmsc_cli_u64(pit, "entries"));
     if (json_is_integer(json_object_get(pit, "capacity")))
-        fprintf(out, " (capacity %" PRIu64 ")", u64(pit, "capacity"));
+        fprintf(out, " (capacity %" PRIu64 ")", dmsc_cli_u64(pit, "capacity"));
     fputc('\n', out);
-    human_bytes(u64(cs, "bytes"), t1, sizeof t1);
-    fprintf(out, "%-12s %" PRIu64 " entries, %s", "cs", u64(cs, "entries"), t1);
+    human_bytes(dmsc_cli_u64(cs, "bytes"), t1, sizeof t1);
+    fprintf(out, "%-12s %" PRIu64 " entries, %s", "cs", dmsc_cli_u64(cs, "entries"), t1);
     if (json_is_integer(json_object_get(cs, "capacity_entries"))) {
-        human_bytes(u64(cs, "capacity_bytes"), t2, sizeof t2);
-        fprintf(out, " (capacity %" PRIu64 " entries, %s)", u64(cs, "capacity_entries"), t2);
+        human_bytes(dmsc_cli_u64(cs, "capacity_bytes"), t2, sizeof t2);
+        fprintf(out, " (capacity %" PRIu64 " entries, %s)", dmsc_cli_u64(cs, "capacity_entries"),
+                t2);
     }
     fputc('\n', out);
-    uint64_t hits = u64(cs, "hits"), misses = u64(cs, "misses");
+    uint64_t hits = dmsc_cli_u64(cs, "hits"), misses = dmsc_cli_u64(cs, "misses");
     fprintf(out, "%-12s %" PRIu64 " hits, %" PRIu64 " misses", "cs lookups", hits, misses);
     if (hits + misses)
         fprintf(out, " (%.1f%% hits)", 100.0 * (double)hits / (double)(hits + misses));
     fputc('\n', out);
     const json_t *fib = json_object_get(b, "fib");
-    fprintf(out, "%-12s %" PRIu64 " entries", "fib", u64(fib, "entries"));
+    fprintf(out, "%-12s %" PRIu64 " entries", "fib", dmsc_cli_u64(fib, "entries"));
     if (json_is_integer(json_object_get(fib, "capacity")))
-        fprintf(out, " (capacity %" PRIu64 ")", u64(fib, "capacity"));
+        fprintf(out, " (capacity %" PRIu64 ")", dmsc_cli_u64(fib, "capacity"));
     fputc('\n', out);
-    fprintf(out, "%-12s %" PRIu64 " entries\n", "dnl", u64(json_object_get(b, "dnl"), "entries"));
-    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "interests", u64(cnt, "in_interests"),
-            u64(cnt, "out_interests"));
-    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "data", u64(cnt, "in_data"),
-            u64(cnt, "out_data"));
-    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "nacks", u64(cnt, "in_nacks"),
-            u64(cnt, "out_nacks"));
-    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "bytes", u64(cnt, "in_bytes"),
-            u64(cnt, "out_bytes"));
+    fprintf(out, "%-12s %" PRIu64 " entries\n", "dnl",
+            dmsc_cli_u64(json_object_get(b, "dnl"), "entries"));
+    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "interests",
+            dmsc_cli_u64(cnt, "in_interests"), dmsc_cli_u64(cnt, "out_interests"));
+    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "data", dmsc_cli_u64(cnt, "in_data"),
+            dmsc_cli_u64(cnt, "out_data"));
+    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "nacks", dmsc_cli_u64(cnt, "in_nacks"),
+            dmsc_cli_u64(cnt, "out_nacks"));
+    fprintf(out, "%-12s in %" PRIu64 ", out %" PRIu64 "\n", "bytes", dmsc_cli_u64(cnt, "in_bytes"),
+            dmsc_cli_u64(cnt, "out_bytes"));
     fprintf(out, "%-12s %" PRIu64 " satisfied, %" PRIu64 " unsatisfied\n", "pit results",
-            u64(cnt, "satisfied_interests"), u64(cnt, "unsatisfied_interests"));
-    drops_line(json_object_get(b, "drops"), line, sizeof line);
+            dmsc_cli_u64(cnt, "satisfied_interests"), dmsc_cli_u64(cnt, "unsatisfied_interests"));
+    dmsc_cli_counts_line(json_object_get(b, "drops"), line, sizeof line);
     fprintf(out, "%-12s %s\n", "drops", line);
     return 0;
 }
@@ -177,16 +150,18 @@ static int render_faces(const json_t *b, FILE *out)
     json_array_foreach(faces, i, f)
     {
         const json_t *c = json_object_get(f, "counters");
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(f, "id"));
-        dmsc_cli_table_cell(&t, "%s", str(f, "remote_uri"));
-        dmsc_cli_table_cell(&t, "%s", str(f, "local_uri"));
-        dmsc_cli_table_cell(&t, "%s", str(f, "scope"));
-        dmsc_cli_table_cell(&t, "%s", str(f, "persistency"));
-        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "in_interests"),
-                            u64(c, "in_data"), u64(c, "in_nacks"));
-        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, u64(c, "out_interests"),
-                            u64(c, "out_data"), u64(c, "out_nacks"));
-        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64, u64(c, "in_bytes"), u64(c, "out_bytes"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(f, "id"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(f, "remote_uri"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(f, "local_uri"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(f, "scope"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(f, "persistency"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, dmsc_cli_u64(c, "in_interests"),
+                            dmsc_cli_u64(c, "in_data"), dmsc_cli_u64(c, "in_nacks"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+                            dmsc_cli_u64(c, "out_interests"), dmsc_cli_u64(c, "out_data"),
+                            dmsc_cli_u64(c, "out_nacks"));
+        dmsc_cli_table_cell(&t, "%" PRIu64 "/%" PRIu64, dmsc_cli_u64(c, "in_bytes"),
+                            dmsc_cli_u64(c, "out_bytes"));
         dmsc_cli_table_cell(&t, "%" PRIu64, drops_total(json_object_get(c, "drops")));
     }
     dmsc_cli_table_print(&t, out);
@@ -196,8 +171,8 @@ static int render_faces(const json_t *b, FILE *out)
         const json_t *d = json_object_get(json_object_get(f, "counters"), "drops");
         if (drops_total(d) == 0) continue;
         char line[1024];
-        drops_line(d, line, sizeof line);
-        fprintf(out, "face %" PRIu64 " drops: %s\n", u64(f, "id"), line);
+        dmsc_cli_counts_line(d, line, sizeof line);
+        fprintf(out, "face %" PRIu64 " drops: %s\n", dmsc_cli_u64(f, "id"), line);
     }
     return t.err ? DMSC_ENOMEM : 0;
 }
@@ -220,11 +195,11 @@ static int render_routes(const json_t *b, FILE *out)
         json_array_foreach(json_object_get(e, "nexthops"), k, nh)
         {
             int n = snprintf(line + len, sizeof line - len, "%sface %" PRIu64 " cost %" PRIu64,
-                             len ? ", " : "", u64(nh, "face"), u64(nh, "cost"));
+                             len ? ", " : "", dmsc_cli_u64(nh, "face"), dmsc_cli_u64(nh, "cost"));
             if (n < 0 || (size_t)n >= sizeof line - len) break;
             len += (size_t)n;
         }
-        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(e, "prefix"));
         dmsc_cli_table_cell(&t, "%s", len ? line : "(none)");
     }
     dmsc_cli_table_print(&t, out);
@@ -236,26 +211,26 @@ static int render_cs(const json_t *b, FILE *out)
 {
     if (!json_is_object(b) || !json_is_integer(json_object_get(b, "entries"))) return DMSC_EINVAL;
     char t1[64], t2[64];
-    fprintf(out, "%-10s %" PRIu64, "entries", u64(b, "entries"));
+    fprintf(out, "%-10s %" PRIu64, "entries", dmsc_cli_u64(b, "entries"));
     if (json_is_integer(json_object_get(b, "capacity_entries")))
-        fprintf(out, " of %" PRIu64, u64(b, "capacity_entries"));
+        fprintf(out, " of %" PRIu64, dmsc_cli_u64(b, "capacity_entries"));
     fputc('\n', out);
-    human_bytes(u64(b, "bytes"), t1, sizeof t1);
+    human_bytes(dmsc_cli_u64(b, "bytes"), t1, sizeof t1);
     fprintf(out, "%-10s %s", "bytes", t1);
     if (json_is_integer(json_object_get(b, "capacity_bytes"))) {
-        human_bytes(u64(b, "capacity_bytes"), t2, sizeof t2);
+        human_bytes(dmsc_cli_u64(b, "capacity_bytes"), t2, sizeof t2);
         fprintf(out, " of %s", t2);
     }
     fputc('\n', out);
-    fprintf(out, "%-10s %" PRIu64 "\n", "hits", u64(b, "hits"));
-    fprintf(out, "%-10s %" PRIu64 "\n", "misses", u64(b, "misses"));
+    fprintf(out, "%-10s %" PRIu64 "\n", "hits", dmsc_cli_u64(b, "hits"));
+    fprintf(out, "%-10s %" PRIu64 "\n", "misses", dmsc_cli_u64(b, "misses"));
     const json_t *r = json_object_get(b, "hit_ratio");
     if (json_is_number(r))
         fprintf(out, "%-10s %.1f%%\n", "hit ratio", 100.0 * json_number_value(r));
     else
         fprintf(out, "%-10s -\n", "hit ratio");
-    fprintf(out, "%-10s %" PRIu64 "\n", "inserts", u64(b, "inserts"));
-    fprintf(out, "%-10s %" PRIu64 "\n", "evictions", u64(b, "evictions"));
+    fprintf(out, "%-10s %" PRIu64 "\n", "inserts", dmsc_cli_u64(b, "inserts"));
+    fprintf(out, "%-10s %" PRIu64 "\n", "evictions", dmsc_cli_u64(b, "evictions"));
     return 0;
 }
 
@@ -271,8 +246,8 @@ static int render_strategy(const json_t *b, FILE *out)
     const json_t *e;
     json_array_foreach(v, i, e)
     {
-        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
-        dmsc_cli_table_cell(&t, "%s", str(e, "strategy"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(e, "strategy"));
     }
     dmsc_cli_table_print(&t, out);
     return t.err ? DMSC_ENOMEM : 0;
@@ -284,9 +259,10 @@ static void routing_summary(const json_t *b, FILE *out)
     fprintf(out,
             "node %s  lsdb digest %s version %" PRIu64 " (%" PRIu64 " LSAs, changed %" PRIu64
             " ms ago)  neighbors full %" PRIu64 " up %" PRIu64 "  reachable %" PRIu64 "\n",
-            str(b, "node"), str(st, "digest"), u64(st, "version"), u64(st, "lsas"),
-            u64(st, "last_changed_ms_ago"), u64(st, "neighbors_full"), u64(st, "neighbors_up"),
-            u64(st, "reachable"));
+            dmsc_cli_str(b, "node"), dmsc_cli_str(st, "digest"), dmsc_cli_u64(st, "version"),
+            dmsc_cli_u64(st, "lsas"), dmsc_cli_u64(st, "last_changed_ms_ago"),
+            dmsc_cli_u64(st, "neighbors_full"), dmsc_cli_u64(st, "neighbors_up"),
+            dmsc_cli_u64(st, "reachable"));
 }
 
 static int render_neighbors(const json_t *b, FILE *out)
@@ -304,15 +280,16 @@ static int render_neighbors(const json_t *b, FILE *out)
     const json_t *e;
     json_array_foreach(v, i, e)
     {
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "face"));
-        dmsc_cli_table_cell(&t, "%s", str(e, "state"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "face"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(e, "state"));
+        dmsc_cli_table_cell(
+            &t, "%s", json_is_string(json_object_get(e, "node")) ? dmsc_cli_str(e, "node") : "-");
+        dmsc_cli_table_cell(&t, "%.2f ms", (double)dmsc_cli_u64(e, "rtt_us") / 1000.0);
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "cost"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "misses"));
         dmsc_cli_table_cell(&t, "%s",
-                            json_is_string(json_object_get(e, "node")) ? str(e, "node") : "-");
-        dmsc_cli_table_cell(&t, "%.2f ms", (double)u64(e, "rtt_us") / 1000.0);
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "cost"));
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "misses"));
-        dmsc_cli_table_cell(&t, "%s",
-                            json_is_string(json_object_get(e, "digest")) ? str(e, "digest") : "-");
+                            json_is_string(json_object_get(e, "digest")) ? dmsc_cli_str(e, "digest")
+                                                                         : "-");
     }
     dmsc_cli_table_print(&t, out);
     if (json_array_size(v) == 0) fputs("(no neighbors)\n", out);
@@ -338,16 +315,16 @@ static int render_lsdb(const json_t *b, FILE *out)
     {
         json_int_t d = json_integer_value(json_object_get(e, "dist"));
         char rem[64];
-        human_duration(u64(e, "remaining_ms"), rem, sizeof rem);
-        dmsc_cli_table_cell(&t, "%s%s", str(e, "origin"),
+        human_duration(dmsc_cli_u64(e, "remaining_ms"), rem, sizeof rem);
+        dmsc_cli_table_cell(&t, "%s%s", dmsc_cli_str(e, "origin"),
                             json_is_true(json_object_get(e, "self")) ? " (self)" : "");
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "seq"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "seq"));
         if (d < 0)
             dmsc_cli_table_cell(&t, "unreachable");
         else
             dmsc_cli_table_cell(&t, "%" PRIu64, (uint64_t)d);
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "adjacencies"));
-        dmsc_cli_table_cell(&t, "%" PRIu64, u64(e, "prefixes"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "adjacencies"));
+        dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(e, "prefixes"));
         dmsc_cli_table_cell(&t, "%s", rem);
     }
     dmsc_cli_table_print(&t, out);
@@ -363,11 +340,12 @@ static int render_lsdb(const json_t *b, FILE *out)
         json_array_foreach(json_object_get(e, "nexthops"), k, nh)
         {
             int n = snprintf(line + len, sizeof line - len, "%s%" PRIu64 " %" PRIu64 " %s",
-                             len ? ", " : "", u64(nh, "face"), u64(nh, "cost"), str(nh, "origin"));
+                             len ? ", " : "", dmsc_cli_u64(nh, "face"), dmsc_cli_u64(nh, "cost"),
+                             dmsc_cli_str(nh, "origin"));
             if (n < 0 || (size_t)n >= sizeof line - len) break;
             len += (size_t)n;
         }
-        dmsc_cli_table_cell(&t, "%s", str(e, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(e, "prefix"));
         dmsc_cli_table_cell(&t, "%s", len ? line : "(none)");
     }
     dmsc_cli_table_print(&t, out);

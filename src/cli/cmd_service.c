@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "cli/admin_client.h"
+#include "cli/json_view.h"
 #include "cli/table.h"
 #include "ndn/name.h"
 
@@ -69,40 +70,10 @@ static const char usage_gateway[] =
 
 /* ---------------------------------------------------------------- helpers */
 
-static uint64_t u64(const json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 static const char *str_or_dash(const json_t *o, const char *key)
 {
-    const char *s = str(o, key);
+    const char *s = dmsc_cli_str(o, key);
     return *s ? s : "-";
-}
-
-/* "key n, key n" for the non-zero integers of an object, or "none". */
-static void counts_line(const json_t *o, char *out, size_t cap)
-{
-    size_t len = 0;
-    const char *key;
-    json_t *v;
-    out[0] = '\0';
-    json_object_foreach((json_t *)o, key, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) continue;
-        int n = snprintf(out + len, cap - len, "%s%s %" JSON_INTEGER_FORMAT, len ? ", " : "", key,
-                         json_integer_value(v));
-        if (n < 0 || (size_t)n >= cap - len) break;
-        len += (size_t)n;
-    }
-    if (!len) snprintf(out, cap, "none");
 }
 
 /* ---------------------------------------------------------------- views */
@@ -135,7 +106,7 @@ static int render_list(const json_t *b, FILE *out)
         size_t up = 0;
         json_array_foreach(insts, k, in)
         {
-            if (!strcmp(str(in, "state"), "up")) up++;
+            if (!strcmp(dmsc_cli_str(in, "state"), "up")) up++;
         }
         char meta[1024];
         size_t len = 0;
@@ -149,18 +120,18 @@ static int render_list(const json_t *b, FILE *out)
             if (n < 0 || (size_t)n >= sizeof meta - len) break;
             len += (size_t)n;
         }
-        dmsc_cli_table_cell(&t, "%s", str(s, "prefix"));
+        dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(s, "prefix"));
         dmsc_cli_table_cell(&t, "%s", str_or_dash(s, "host"));
         dmsc_cli_table_cell(&t, "%s", str_or_dash(s, "protocol"));
         dmsc_cli_table_cell(&t, "%s", json_is_true(json_object_get(s, "healthy")) ? "yes" : "no");
         dmsc_cli_table_cell(&t, "%zu/%zu", up, json_array_size(insts));
         if (!json_is_object(hc))
             dmsc_cli_table_cell(&t, "-");
-        else if (*str(hc, "path"))
-            dmsc_cli_table_cell(&t, "GET %s every %" PRIu64 " ms", str(hc, "path"),
-                                u64(hc, "interval_ms"));
+        else if (*dmsc_cli_str(hc, "path"))
+            dmsc_cli_table_cell(&t, "GET %s every %" PRIu64 " ms", dmsc_cli_str(hc, "path"),
+                                dmsc_cli_u64(hc, "interval_ms"));
         else
-            dmsc_cli_table_cell(&t, "tcp every %" PRIu64 " ms", u64(hc, "interval_ms"));
+            dmsc_cli_table_cell(&t, "tcp every %" PRIu64 " ms", dmsc_cli_u64(hc, "interval_ms"));
         dmsc_cli_table_cell(&t, "%s", len ? meta : "-");
     }
     dmsc_cli_table_print(&t, out);
@@ -178,12 +149,12 @@ static int render_list(const json_t *b, FILE *out)
     {
         json_array_foreach(json_object_get(s, "instances"), k, in)
         {
-            dmsc_cli_table_cell(&t, "%s", str(s, "prefix"));
-            dmsc_cli_table_cell(&t, "%s", str(in, "addr"));
+            dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(s, "prefix"));
+            dmsc_cli_table_cell(&t, "%s", dmsc_cli_str(in, "addr"));
             dmsc_cli_table_cell(&t, "%s", str_or_dash(in, "state"));
-            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "outstanding"));
-            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "requests"));
-            dmsc_cli_table_cell(&t, "%" PRIu64, u64(in, "failures"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(in, "outstanding"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(in, "requests"));
+            dmsc_cli_table_cell(&t, "%" PRIu64, dmsc_cli_u64(in, "failures"));
             dmsc_cli_table_cell(&t, "%s", str_or_dash(in, "last_error"));
             ninst++;
         }
@@ -201,7 +172,7 @@ static int render_gateway(const json_t *b, FILE *out)
     if (!json_is_object(b) || !json_is_object(l) || !json_is_object(eg) || !json_is_object(ig))
         return DMSC_EINVAL;
     char line[2048];
-    fprintf(out, "%-16s %s\n", "node", str(b, "node"));
+    fprintf(out, "%-16s %s\n", "node", dmsc_cli_str(b, "node"));
     if (json_object_size(l) == 0) fprintf(out, "%-16s none\n", "listeners");
     const char *key;
     json_t *v;
@@ -211,31 +182,34 @@ static int render_gateway(const json_t *b, FILE *out)
         snprintf(label, sizeof label, "listener %s", key);
         fprintf(out, "%-16s %s\n", label, json_is_string(v) ? json_string_value(v) : "?");
     }
-    fprintf(out, "%-16s %" PRIu64 " ms\n", "timeout", u64(b, "timeout_ms"));
+    fprintf(out, "%-16s %" PRIu64 " ms\n", "timeout", dmsc_cli_u64(b, "timeout_ms"));
     fprintf(out,
             "%-16s requests %" PRIu64 ", responses %" PRIu64 ", bad requests %" PRIu64
             ", connections open %" PRIu64 " (total %" PRIu64 ")\n",
-            "egress", u64(eg, "requests"), u64(eg, "responses"), u64(eg, "bad_requests"),
-            u64(eg, "connections_open"), u64(eg, "connections_total"));
-    counts_line(json_object_get(eg, "errors"), line, sizeof line);
+            "egress", dmsc_cli_u64(eg, "requests"), dmsc_cli_u64(eg, "responses"),
+            dmsc_cli_u64(eg, "bad_requests"), dmsc_cli_u64(eg, "connections_open"),
+            dmsc_cli_u64(eg, "connections_total"));
+    dmsc_cli_counts_line(json_object_get(eg, "errors"), line, sizeof line);
     fprintf(out, "%-16s %s\n", "egress errors", line);
     fprintf(out,
             "%-16s requests %" PRIu64 ", responses %" PRIu64 ", inline %" PRIu64
             ", segmented %" PRIu64 ", malformed %" PRIu64 "\n",
-            "ingress", u64(ig, "requests"), u64(ig, "responses"), u64(ig, "inline"),
-            u64(ig, "segmented"), u64(ig, "malformed"));
-    counts_line(json_object_get(ig, "errors"), line, sizeof line);
+            "ingress", dmsc_cli_u64(ig, "requests"), dmsc_cli_u64(ig, "responses"),
+            dmsc_cli_u64(ig, "inline"), dmsc_cli_u64(ig, "segmented"),
+            dmsc_cli_u64(ig, "malformed"));
+    dmsc_cli_counts_line(json_object_get(ig, "errors"), line, sizeof line);
     fprintf(out, "%-16s %s\n", "ingress errors", line);
     fprintf(out,
             "%-16s served %" PRIu64 ", fetched %" PRIu64 ", retransmitted %" PRIu64
             ", held %" PRIu64 ", missing %" PRIu64 ", streams %" PRIu64 "\n",
-            "segments", u64(seg, "served"), u64(seg, "fetched"), u64(seg, "retransmitted"),
-            u64(seg, "held"), u64(seg, "missing"), u64(seg, "streams"));
+            "segments", dmsc_cli_u64(seg, "served"), dmsc_cli_u64(seg, "fetched"),
+            dmsc_cli_u64(seg, "retransmitted"), dmsc_cli_u64(seg, "held"),
+            dmsc_cli_u64(seg, "missing"), dmsc_cli_u64(seg, "streams"));
     fprintf(out,
             "%-16s sent %" PRIu64 ", data %" PRIu64 ", nacks %" PRIu64 ", timeouts %" PRIu64
             ", pending %" PRIu64 "\n",
-            "interests", u64(nd, "interests"), u64(nd, "data"), u64(nd, "nacks"),
-            u64(nd, "timeouts"), u64(nd, "pending"));
+            "interests", dmsc_cli_u64(nd, "interests"), dmsc_cli_u64(nd, "data"),
+            dmsc_cli_u64(nd, "nacks"), dmsc_cli_u64(nd, "timeouts"), dmsc_cli_u64(nd, "pending"));
     return 0;
 }
 
