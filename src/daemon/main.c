@@ -65,7 +65,8 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: dmscd [options]\n"
-                 "The dmsc node daemon: NDN forwarder, faces, management and admin API.\n"
+                 "The dmsc node daemon: NDN forwarder, faces, routing, the HTTP/gRPC service\n"
+                 "gateway (gateway.*, services; docs/gateway.md), management and admin API.\n"
                  "\n"
                  "  -c, --config FILE     YAML configuration (docs/config.md); without it the\n"
                  "                        embedded defaults are used\n"
