@@ -172,6 +172,13 @@ void gw__stream_set_total(gw_stream_t *s, uint64_t len)
     s->final_seg = len ? (len - 1) / s->segsize : 0;
 }
 
+bool gw__stream_last_segment(const gw_stream_t *s, uint64_t *last)
+{
+    if (!s || !s->total_known) return false;
+    *last = s->final_seg;
+    return true;
+}
+
 uint64_t gw__stream_bytes(const gw_stream_t *s)
 {
     return s->bytes;
@@ -190,8 +197,15 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
         memcpy(hs.trailers, s->trailers, s->ntrailers * sizeof *s->trailers);
         hs.ntrailers = s->ntrailers;
     }
+    /* the HttpSegment is built where the Data's Content goes (g->buf, up to
+     * the signature): the body is copied once */
+    const dmsc_signer_t *signer = dmsc_sig_digest_signer();
+    dmsc_data_t d0;
+    dmsc_data_init(&d0);
+    size_t tail = dmsc_data_content_tail(&d0, signer);
+    if (!tail || tail >= g->pkt_max) return DMSC_EINVAL;
     dmsc_slice_t content;
-    int rc = dmsc_hmap_segment_encode(&hs, g->cbuf, g->pkt_max, &content);
+    int rc = dmsc_hmap_segment_encode(&hs, g->buf, g->pkt_max - tail, &content);
     if (rc) return rc;
     dmsc_namebuf_t nb;
     dmsc_namebuf_copy(&nb, &s->base.name);
@@ -209,7 +223,7 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
             d.final_block = dmsc_name_comp(&fb.name, 0);
         }
     }
-    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, wire);
+    return dmsc_data_encode(&d, signer, g->buf, g->pkt_max, wire);
 }
 
 static bool seg_available(const gw_stream_t *s, uint64_t seg)
@@ -672,6 +686,20 @@ static void fetch_pump(gw_fetch_t *f)
 static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason);
 static bool fetch_reap(gw_fetch_t *f);
 
+/* The end is known now: withdraw what was asked past it. */
+static void fetch_set_final(gw_fetch_t *f, uint64_t last)
+{
+    f->final = last;
+    for (size_t i = 0; i < FETCH_RING; i++) {
+        slot_t *s = &f->ring[i];
+        if (s->w && s->seg > last) {
+            gw__cancel(f->g, s->w);
+            s->w = NULL;
+            f->inflight--;
+        }
+    }
+}
+
 static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason)
 {
     slot_t *s = arg;
@@ -734,10 +762,10 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
             uint64_t v = 0;
             for (size_t i = 0; i < d->final_block.len; i++)
                 v = (v << 8) | d->final_block.value[i];
-            if (v < f->final) f->final = v;
+            if (v < f->final) fetch_set_final(f, v);
         }
     }
-    if (final) f->final = s->seg;
+    if (final && s->seg < f->final) fetch_set_final(f, s->seg);
     if (f->delivered + hs.body.n > f->max_bytes) {
         fetch_fail(f, DMSC_HMAP_ERR_BODY_TOO_LARGE);
         return;
@@ -787,7 +815,8 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
 }
 
 int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, bool must_be_fresh,
-                  uint64_t max_bytes, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out)
+                  uint64_t max_bytes, uint64_t last, const gw_fetch_cb_t *cb, void *arg,
+                  gw_fetch_t **out)
 {
     gw_fetch_t *f = calloc(1, sizeof *f);
     if (!f) return DMSC_ENOMEM;
@@ -801,13 +830,13 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
     f->max_bytes = max_bytes ? max_bytes : UINT64_MAX;
     f->cb = *cb;
     f->arg = arg;
-    f->final = UINT64_MAX;
+    f->final = last;
     dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, 8, FETCH_WINDOW_MAX);
     dmsc_rtt_init(&f->rtt);
     /* the first window goes out now; errors (a name too long for a
      * segment) come back here rather than through on_error */
     uint32_t win = dmsc_cc_window(&f->cc);
-    for (uint32_t i = 0; i < win; i++) {
+    for (uint32_t i = 0; i < win && f->next_send <= f->final; i++) {
         int rc = fetch_send(f, f->next_send);
         if (rc) {
             for (size_t k = 0; k < FETCH_RING; k++)

@@ -442,7 +442,7 @@ int dmsc_gw_new(dmsc_gw_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib
     if (rc) return rc;
     g->pkt_max =
         cfg->faces.max_packet > DMSC_TLV_DGRAM_MAX ? cfg->faces.max_packet : DMSC_TLV_DGRAM_MAX;
-    if (!(g->buf = malloc(g->pkt_max)) || !(g->cbuf = malloc(g->pkt_max))) return DMSC_ENOMEM;
+    if (!(g->buf = malloc(g->pkt_max))) return DMSC_ENOMEM;
     if ((rc = dmsc_namebuf_from_uri(&g->node, cfg->node_name))) return rc;
     dmsc_namebuf_copy(&g->body_pfx, &g->node.name);
     if ((rc = dmsc_namebuf_append(&g->body_pfx, DMSC_TT_GENERIC, "gw", 2)) ||
@@ -512,7 +512,6 @@ void dmsc_gw_free(dmsc_gw_t *g)
     free(g->heap);
     free(g->streams);
     free(g->buf);
-    free(g->cbuf);
     dmsc_config_free(&g->cfg);
     free(g);
 }

@@ -109,9 +109,9 @@ struct dmsc_gw {
 
     gw_counters_t ctr;
     uint64_t rng;
-    /* encode scratch for one packet and for a segment's Content: pkt_max
-     * bytes each (the larger of 8800 and faces.max_packet) */
-    uint8_t *buf, *cbuf;
+    /* encode scratch for one packet: pkt_max bytes (the larger of 8800 and
+     * faces.max_packet) */
+    uint8_t *buf;
     size_t pkt_max;
 };
 
@@ -165,6 +165,8 @@ uint64_t gw__stream_bytes(const gw_stream_t *s);
 /* The body will be exactly len bytes (Content-Length): every segment then
  * carries the FinalBlockId. */
 void gw__stream_set_total(gw_stream_t *s, uint64_t len);
+/* The final segment's index, when the total is known (*last set, true). */
+bool gw__stream_last_segment(const gw_stream_t *s, uint64_t *last);
 /* An Interest on the app face: if its name is a segment of a stream we
  * serve, answer or hold it and return true. */
 bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_pkt_t *pkt);
@@ -185,8 +187,11 @@ typedef struct {
     void (*on_error)(void *arg, int kind);
 } gw_fetch_cb_t;
 
+/* last: the final segment's index when the producer announced it
+ * (LastSegment), else UINT64_MAX; the window never asks past it. */
 int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, bool must_be_fresh,
-                  uint64_t max_bytes, const gw_fetch_cb_t *cb, void *arg, gw_fetch_t **out);
+                  uint64_t max_bytes, uint64_t last, const gw_fetch_cb_t *cb, void *arg,
+                  gw_fetch_t **out);
 void gw__fetch_resume(gw_fetch_t *f);
 void gw__fetch_free(gw_fetch_t *f);
 

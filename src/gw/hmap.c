@@ -1149,6 +1149,8 @@ int dmsc_hmap_response_encode(const dmsc_hmap_response_t *r, uint8_t *buf, size_
         if (r->has_trailers || r->producer.ncomps == 0) return DMSC_EINVAL;
         size_t mark = dmsc_enc_mark(&e);
         enc_name_value(&e, DMSC_HMAP_TT_PRODUCER, &r->producer);
+        if (r->has_last_segment)
+            dmsc_enc_prepend_nni_tlv(&e, DMSC_HMAP_TT_LAST_SEGMENT, r->last_segment);
         if (r->has_body_length)
             dmsc_enc_prepend_nni_tlv(&e, DMSC_HMAP_TT_BODY_LENGTH, r->body_length);
         dmsc_enc_prepend_hdr(&e, DMSC_HMAP_TT_SEGMENTED_BODY, mark - dmsc_enc_mark(&e));
@@ -1169,15 +1171,19 @@ int dmsc_hmap_response_encode(const dmsc_hmap_response_t *r, uint8_t *buf, size_
 static int decode_segmented(const dmsc_tlv_t *el, dmsc_hmap_response_t *r)
 {
     static const rule_t rules[] = {{DMSC_HMAP_TT_BODY_LENGTH, false},
+                                   {DMSC_HMAP_TT_LAST_SEGMENT, false},
                                    {DMSC_HMAP_TT_PRODUCER, false}};
     dmsc_tlv_reader_t rd;
     dmsc_tlv_reader_init(&rd, el->value, el->len);
     dmsc_tlv_t x;
     int last = -1, idx = -1, rc;
-    while ((rc = next_el(&rd, rules, 2, &last, &x, &idx)) == 1) {
+    while ((rc = next_el(&rd, rules, 3, &last, &x, &idx)) == 1) {
         if (idx == 0) {
             if ((rc = get_nni(&x, &r->body_length))) return rc;
             r->has_body_length = true;
+        } else if (idx == 1) {
+            if ((rc = get_nni(&x, &r->last_segment))) return rc;
+            r->has_last_segment = true;
         } else if ((rc = decode_name_value(&x, &r->producer))) {
             return rc;
         }

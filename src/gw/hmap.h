@@ -63,7 +63,8 @@ enum {
     DMSC_HMAP_TT_BODY = 0x8a31,           /* body octets */
     DMSC_HMAP_TT_BODY_NAME = 0x8a33,      /* Name TLV-VALUE: where to fetch the body */
     DMSC_HMAP_TT_BODY_LENGTH = 0x8a35,    /* NNI: total body octets */
-    DMSC_HMAP_TT_SEGMENTED_BODY = 0x8a37, /* [BodyLength] Producer */
+    DMSC_HMAP_TT_LAST_SEGMENT = 0x8a36,   /* NNI: index of the final segment */
+    DMSC_HMAP_TT_SEGMENTED_BODY = 0x8a37, /* [BodyLength] [LastSegment] Producer */
     DMSC_HMAP_TT_PRODUCER = 0x8a39,       /* Name TLV-VALUE: the producing node */
     /* response and error */
     DMSC_HMAP_TT_STATUS = 0x8a41,        /* NNI 200..999 */
@@ -335,6 +336,8 @@ typedef struct {
     size_t ntrailers;
     bool has_body_length; /* _SEGMENTED: total octets known */
     uint64_t body_length;
+    bool has_last_segment; /* _SEGMENTED: the final segment's index known */
+    uint64_t last_segment;
     dmsc_name_t producer; /* _SEGMENTED: node name, ForwardingHint for the segments */
 } dmsc_hmap_response_t;
 

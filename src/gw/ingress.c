@@ -145,6 +145,9 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
         resp.body = DMSC_HMAP_BODY_SEGMENTED;
         resp.has_body_length = r->has_length;
         resp.body_length = r->length;
+        /* the consumer sizes its first window by it instead of asking
+         * past the end */
+        resp.has_last_segment = gw__stream_last_segment(r->rs, &resp.last_segment);
         resp.producer = g->node.name;
     } else {
         resp.body = r->acc.len ? DMSC_HMAP_BODY_INLINE : DMSC_HMAP_BODY_NONE;
@@ -186,14 +189,19 @@ static const gw_stream_cb_t rs_cb = {rs_drain};
 static int go_segmented(gw_ireq_t *r)
 {
     dmsc_gw_t *g = r->g;
-    int rc = send_head(r, true, NULL, 0);
-    if (rc) return rc;
     dmsc_namebuf_t seg0;
-    if ((rc = dmsc_hmap_segment_name(&r->in.name, 0, &seg0))) return rc;
+    int rc = dmsc_hmap_segment_name(&r->in.name, 0, &seg0);
+    if (rc) return rc;
     dmsc_name_t base;
     dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
     if ((rc = gw__stream_new(g, &base, r->freshness, &rs_cb, r, &r->rs))) return rc;
     if (r->has_length) gw__stream_set_total(r->rs, r->length);
+    if ((rc = send_head(r, true, NULL, 0))) {
+        gw__stream_abort(r->rs);
+        gw__stream_release(r->rs);
+        r->rs = NULL;
+        return rc;
+    }
     rc = gw__stream_write(r->rs, r->acc.p, r->acc.len);
     dmsc_gw_buf_free(&r->acc);
     if (rc == 1 && r->ureq) dmsc_upstream_pause(r->ureq, true);
@@ -286,7 +294,9 @@ static void on_up_end(void *arg, dmsc_upstream_req_t *req, const dmsc_http_field
     } else if (!r->answered) {
         int rc = send_head(r, false, trailers, ntrailers);
         if (rc == DMSC_ENOBUFS) {
-            /* does not fit one Data: segmented after all */
+            /* does not fit one Data: segmented after all, of a length now known */
+            r->has_length = true;
+            r->length = r->acc.len;
             if (go_segmented(r) == 0)
                 gw__stream_end(r->rs, trailers, ntrailers);
             else
@@ -437,8 +447,8 @@ static int start_upstream(gw_ireq_t *r)
     } else if (r->req.body == DMSC_HMAP_BODY_NONE) {
         dmsc_upstream_end(r->ureq, NULL, 0);
     } else if (!r->bfetch) {
-        rc = gw__fetch_new(g, &r->req.body_name, NULL, false, g->cfg.gateway.body_max, &bf_cb, r,
-                           &r->bfetch);
+        rc = gw__fetch_new(g, &r->req.body_name, NULL, false, g->cfg.gateway.body_max, UINT64_MAX,
+                           &bf_cb, r, &r->bfetch);
         if (rc) {
             dmsc_upstream_cancel(r->ureq);
             r->ureq = NULL;
@@ -649,7 +659,7 @@ static int h2_submit(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const c
         dmsc_h2_send_data(u->h, id, r->req.body_data.p, r->req.body_data.n, true);
     } else if (r->req.body == DMSC_HMAP_BODY_NAMED) {
         int rc = gw__fetch_new(r->g, &r->req.body_name, NULL, false, r->g->cfg.gateway.body_max,
-                               &bf_cb, r, &r->bfetch);
+                               UINT64_MAX, &bf_cb, r, &r->bfetch);
         if (rc) return rc;
     }
     h2up_flush(u);

@@ -212,6 +212,20 @@ int dmsc_data_encode(const dmsc_data_t *d, const dmsc_signer_t *signer, uint8_t 
     return 0;
 }
 
+size_t dmsc_data_content_tail(const dmsc_data_t *d, const dmsc_signer_t *signer)
+{
+    if (!signer || !signer->sign || signer->max_sig_len > DMSC_SIG_MAX_LEN) return 0;
+    size_t room = dmsc_varnum_size(DMSC_TT_SIG_VALUE) + dmsc_varnum_size(signer->max_sig_len) +
+                  signer->max_sig_len;
+    uint8_t tmp[DMSC_TLV_DGRAM_MAX];
+    dmsc_enc_t e;
+    dmsc_enc_init(&e, tmp, sizeof tmp);
+    dmsc_siginfo_t si = d->sig_info;
+    dmsc_siginfo_set_signer(&si, signer);
+    if (dmsc_siginfo_prepend(&e, DMSC_TT_SIG_INFO, &si) || dmsc_enc_error(&e)) return 0;
+    return room + (sizeof tmp - dmsc_enc_mark(&e));
+}
+
 int dmsc_data_verify(const dmsc_data_t *d, const dmsc_verifier_t *v)
 {
     if (!d->signed_portion.p) return DMSC_EINVAL;

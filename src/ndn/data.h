@@ -99,6 +99,13 @@ int dmsc_data_decode(dmsc_data_t *d, const uint8_t *wire, size_t len, size_t max
 int dmsc_data_encode(const dmsc_data_t *d, const dmsc_signer_t *signer, uint8_t *buf, size_t cap,
                      dmsc_slice_t *out);
 
+/* Octets dmsc_data_encode(d, signer, buf, cap) writes after the Content
+ * (SignatureInfo and SignatureValue), or 0 on error. A producer that builds
+ * the Content TLV-VALUE in place, ending at buf + cap - this, with
+ * d->content pointing there, saves the copy of the Content: the encoder
+ * leaves octets already where they belong. */
+size_t dmsc_data_content_tail(const dmsc_data_t *d, const dmsc_signer_t *signer);
+
 /* Verify the signature of a decoded Data over signed_portion.
  * Returns 0, DMSC_EINVAL (d was not decoded: no signed_portion),
  * DMSC_ESIGTYPE (sig_info.type differs from v->sig_type), or what v->verify

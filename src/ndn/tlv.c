@@ -65,7 +65,7 @@ int dmsc_tlv_decode_one(const uint8_t *p, size_t n, dmsc_tlv_t *out)
 void dmsc_enc_prepend(dmsc_enc_t *e, const void *p, size_t n)
 {
     uint8_t *dst = dmsc_enc_reserve(e, n);
-    if (dst && n) memcpy(dst, p, n);
+    if (dst && n && dst != (const uint8_t *)p) memcpy(dst, p, n); /* already in place: kept */
 }
 
 static size_t varnum_write(uint8_t *out, uint64_t v)

@@ -359,6 +359,16 @@ def run(dmscd, catalog, work):
               g.returncode == 0 and len(g.stdout) == 64 << 20 and sha(g.stdout) == sha(d.stdout),
               (g.returncode, g.stderr, len(g.stdout)))
 
+        # a body just past the inline limit: one segment, announced in the
+        # head (LastSegment), so the caller asks for that one and no more
+        before = c.api("/gateway")["segments"]["missing"]
+        s, h, body = http_req(a.http, "GET", "/blob?size=7000&seed=11", HOST)
+        d = curl(["http://%s/blob?size=7000&seed=11" % svc_c.addr])
+        time.sleep(0.3)
+        after = c.api("/gateway")["segments"]["missing"]
+        check("a one-segment body: byte-identical, and no segment asked past the end",
+              s == 200 and body == d.stdout and after == before, (s, len(body), before, after))
+
         # 4. chunked upload
         g = curl(["-H", "Host: " + HOST, "-H", "Transfer-Encoding: chunked", "--data-binary",
                   "@" + fn, "http://127.0.0.1:%d/upload" % a.http])

@@ -353,6 +353,41 @@ static void test_minimal(void **state)
     assert_int_equal(dt.signed_portion.n, 7);
 }
 
+/* Content built in place (dmsc_data_content_tail): the same packet as with
+ * the Content elsewhere. */
+static void test_encode_content_in_place(void **state)
+{
+    (void)state;
+    static uint8_t a[DMSC_TLV_DGRAM_MAX], b[DMSC_TLV_DGRAM_MAX];
+    for (size_t len = 0; len < 600; len += 149) {
+        dmsc_data_t d;
+        dmsc_data_init(&d);
+        set_name(&d, "/in/place");
+        d.has_meta_info = true;
+        d.has_freshness = true;
+        d.freshness = 1000;
+        d.has_content = true;
+        size_t tail = dmsc_data_content_tail(&d, &sha_signer);
+        assert_int_equal(tail, 5 + 34); /* 16 03 1B 01 00, 17 20 <32> */
+        uint8_t *at = b + sizeof b - tail - len;
+        for (size_t i = 0; i < len; i++)
+            at[i] = (uint8_t)(i * 7 + 1);
+        d.content = dmsc_slice(at, len);
+        dmsc_slice_t in_place, copied;
+        assert_rc(dmsc_data_encode(&d, &sha_signer, b, sizeof b, &in_place), 0);
+        static uint8_t src[600];
+        memcpy(src, at, len);
+        d.content = dmsc_slice(src, len);
+        assert_rc(dmsc_data_encode(&d, &sha_signer, a, sizeof a, &copied), 0);
+        assert_int_equal(in_place.n, copied.n);
+        assert_memory_equal(in_place.p, copied.p, copied.n);
+        assert_rc(dmsc_data_decode(&dt, in_place.p, in_place.n, DMSC_TLV_DGRAM_MAX), 0);
+        assert_rc(dmsc_data_verify(&dt, &sha_verifier), 0);
+        assert_int_equal(dt.content.n, len);
+    }
+    assert_int_equal(dmsc_data_content_tail(&dt, NULL), 0);
+}
+
 static void test_decode_ndncxx_errors(void **state)
 {
     assert_rc(decode_hex(
@@ -796,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_mutation),
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_encode_content_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -945,20 +945,26 @@ static void test_response_segmented(void **state)
     rs.producer = prod.name;
     rs.has_body_length = true;
     rs.body_length = 123456789;
+    rs.has_last_segment = true;
+    rs.last_segment = 15432;
     dmsc_slice_t out;
     assert_rc(dmsc_hmap_response_encode(&rs, buf, sizeof buf, &out), 0);
     assert_rc(dmsc_hmap_response_decode(out.p, out.n, &rs2), 0);
     assert_int_equal(rs2.body, DMSC_HMAP_BODY_SEGMENTED);
     assert_true(rs2.has_body_length);
     assert_int_equal(rs2.body_length, 123456789);
+    assert_true(rs2.has_last_segment);
+    assert_int_equal(rs2.last_segment, 15432);
     assert_true(dmsc_name_equal(&rs2.producer, &prod.name));
     for (size_t k = 0; k < out.n; k++)
         if (dmsc_hmap_response_decode(out.p, k, &rs2) == 0) fail_msg("truncated at %zu", k);
     /* unknown length */
     rs.has_body_length = false;
+    rs.has_last_segment = false;
     assert_rc(dmsc_hmap_response_encode(&rs, buf, sizeof buf, &out), 0);
     assert_rc(dmsc_hmap_response_decode(out.p, out.n, &rs2), 0);
     assert_false(rs2.has_body_length);
+    assert_false(rs2.has_last_segment);
     /* trailers go in the last segment, not with the descriptor */
     rs.has_trailers = true;
     assert_rc(dmsc_hmap_response_encode(&rs, buf, sizeof buf, &out), DMSC_EINVAL);
@@ -973,6 +979,16 @@ static void test_response_segmented(void **state)
     static const uint8_t noprod2[] = {0xfd, 0x8a, 0x03, 0x0f, 0xfd, 0x8a, 0x41, 0x01, 200, 0xfd,
                                       0x8a, 0x37, 0x06, 0xfd, 0x8a, 0x35, 0x02, 0x01, 0x00};
     assert_rc(dmsc_hmap_response_decode(noprod2, sizeof noprod2, &rs2), DMSC_EMISSING);
+    /* LastSegment (even: a decoder that does not know it skips it) after
+     * Producer is out of order; twice is a duplicate */
+    static const uint8_t lastafter[] = {0xfd, 0x8a, 0x03, 0x14, 0xfd, 0x8a, 0x41, 0x01,
+                                        200,  0xfd, 0x8a, 0x37, 0x0b, 0xfd, 0x8a, 0x39,
+                                        0x03, 0x08, 0x01, 'n',  0xfd, 0x8a, 0x36, 0x00};
+    assert_rc(dmsc_hmap_response_decode(lastafter, sizeof lastafter, &rs2), DMSC_EORDER);
+    static const uint8_t lasttwice[] = {0xfd, 0x8a, 0x03, 0x1a, 0xfd, 0x8a, 0x41, 0x01, 200,  0xfd,
+                                        0x8a, 0x37, 0x10, 0xfd, 0x8a, 0x36, 0x01, 0x02, 0xfd, 0x8a,
+                                        0x36, 0x01, 0x03, 0xfd, 0x8a, 0x39, 0x03, 0x08, 0x01, 'n'};
+    assert_rc(dmsc_hmap_response_decode(lasttwice, sizeof lasttwice, &rs2), DMSC_EDUP);
     static const uint8_t nostatus[] = {0xfd, 0x8a, 0x03, 0x00};
     assert_rc(dmsc_hmap_response_decode(nostatus, sizeof nostatus, &rs2), DMSC_EMISSING);
     static const uint8_t status99[] = {0xfd, 0x8a, 0x03, 0x05, 0xfd, 0x8a, 0x41, 0x01, 99};
