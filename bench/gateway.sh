@@ -4,6 +4,8 @@
 #   nginx    two nginx reverse proxies in series
 #   haproxy  two HAProxy instances in series
 #   dmsc     two dmscd nodes: A's HTTP gateway, NDN A -> B, B calls the service
+#            (three rows: a UDP link, a TCP link, both with the default
+#            8800-byte packets, and a TCP link carrying 64 KiB packets)
 # against dmsc-example-catalog: GET /items/1 (a ~60-byte JSON item) and
 # GET /blob?size=65536 (64 KiB). Prints a markdown table: req/s, p50/p99
 # latency, per-hop latency ((p50 - direct p50) / 2 hops), the ratios of
@@ -49,7 +51,7 @@ SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-1}
 CONNS=${BENCH_CONNECTIONS:-50}
 THREADS=${BENCH_THREADS:-1}
-ONLY=${BENCH_ONLY:-direct nginx haproxy dmsc dmsctcp}
+ONLY=${BENCH_ONLY:-direct nginx haproxy dmsc dmsctcp dmscbulk}
 UNIQUE=${BENCH_UNIQUE:-1}
 PY=/usr/bin/python3
 
@@ -289,6 +291,10 @@ EOF
 }
 start_dmsc() { run_dmsc; }
 start_dmsctcp() { DMSC_TAG=tcp DMSC_FACE=tcp run_dmsc; }
+# dmscbulk: a TCP link whose faces carry 69,632-byte packets (segment_size
+# 65536, faces.max_packet 69632): a response up to ~65 KiB travels as one
+# Data (docs/gateway.md "Performance"), larger ones in 64 KiB segments
+start_dmscbulk() { DMSC_TAG=bulk DMSC_FACE=tcp DMSC_SEGMENT=${DMSC_BULK_SEGMENT:-65536} run_dmsc; }
 
 # Every request a different URL (&r=<thread>-<n>): otherwise dmsc, which names
 # a GET by its URL, would aggregate concurrent identical requests and answer
@@ -350,7 +356,7 @@ wrk_cell() {
 
 read -r -a payloads <<<"${BENCH_PAYLOADS:-/items/1 /blob?size=65536}"
 declare -A label=([direct]="direct" [nginx]="nginx x2" [haproxy]="HAProxy x2" [dmsc]="dmsc x2"
-  [dmsctcp]="dmsc x2, TCP link")
+  [dmsctcp]="dmsc x2, TCP link" [dmscbulk]="dmsc x2, TCP link, 64 KiB packets")
 declare -A rps p50 p99 svc note
 
 echo "gateway.sh: client -> A -> B -> dmsc-example-catalog; wrk -t$THREADS -c$CONNS," \
@@ -361,7 +367,7 @@ for path in $ONLY; do
   if [ -z "$na" ]; then
     got=$(http_check "$url/items/1" "$host" 15)
     [ "${got%% *}" = 200 ] || na="GET /items/1 through the path: ${got:-no answer}"
-    [ "$path" = dmsc ] && [ -n "$na" ] && na="gateway not available: $na"
+    case $path in dmsc*) [ -n "$na" ] && na="gateway not available: $na" ;; esac
   fi
   for pl in "${payloads[@]}"; do
     k="$path $pl"

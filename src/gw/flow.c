@@ -23,19 +23,29 @@
 #define STREAM_PAUSE_BYTES (4u << 20)  /* produced but not asked for yet: pause the writer */
 #define STREAM_RETAIN_BYTES (4u << 20) /* kept behind the highest segment asked for */
 #define STREAM_HELD_MAX 512            /* Interests held for future segments */
-/* All streams of a node together: past this many bytes of segments, writers
- * pause (a caller that never fetches cannot make the node buffer without
- * bound; counted as buffer_full) */
+/* All streams of a node together: past this many bytes of segments, the
+ * streams kept only for retransmissions (released, final segment served),
+ * oldest first, are freed down to 3/4 of it (counted as evicted); if that
+ * is not enough, writers pause (a caller that never fetches cannot make
+ * the node buffer without bound; counted as buffer_full) */
 #define STREAMS_BYTES_MAX ((uint64_t)256 << 20)
 #define STREAM_LINGER_MS 10000 /* after release: serve retransmissions this long */
-#define STREAM_LINGER_DONE_MS                                                                      \
-    1000 /* ... once the final segment went out (content                                           \
-            stores on the path answer later retransmissions) */
+/* ... once the final segment went out: long enough for the retransmission
+ * of a lost tail segment (a few consumer RTOs); streams past their final
+ * segment are the first freed when the node-wide cap is reached */
+#define STREAM_LINGER_DONE_MS 3000
 
 /* Fetch tunables. */
 #define FETCH_WINDOW_MAX 64
-#define FETCH_RING 128    /* > FETCH_WINDOW_MAX */
-#define FETCH_MAX_RETX 30 /* a producer may hold Interests while its source stalls */
+#define FETCH_RING 128 /* > FETCH_WINDOW_MAX */
+/* A fetch gives up when no segment has arrived for gateway.timeout (at
+ * least this long): a producer may hold Interests while its source stalls,
+ * and the Interests are asked again every lifetime meanwhile */
+#define FETCH_STALL_MIN_MS 10000
+/* A segment still missing when this many later ones have arrived was lost
+ * (a producer makes segments in order and one path keeps them in order):
+ * ask again now rather than when its Interest expires (>= 1 s) */
+#define FETCH_DUP_THRESH 3
 
 /* ================= gw_stream ================= */
 
@@ -359,6 +369,35 @@ void gw__streams_cut(dmsc_gw_t *g)
     }
 }
 
+static int evict_order(const void *a, const void *b)
+{
+    const gw_stream_t *x = *(gw_stream_t *const *)a, *y = *(gw_stream_t *const *)b;
+    return x->linger_until < y->linger_until ? -1 : x->linger_until > y->linger_until;
+}
+
+/* Over the node-wide cap: free the streams that linger only for
+ * retransmissions (never `keep`). */
+static void streams_evict(dmsc_gw_t *g, const gw_stream_t *keep)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < g->streams_cap; i++)
+        for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
+            n += s->released && s->final_served && s != keep;
+    if (!n) return;
+    gw_stream_t **v = malloc(n * sizeof *v);
+    if (!v) return;
+    size_t k = 0;
+    for (size_t i = 0; i < g->streams_cap; i++)
+        for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
+            if (s->released && s->final_served && s != keep && k < n) v[k++] = s;
+    qsort(v, k, sizeof *v, evict_order);
+    for (size_t i = 0; i < k && g->stream_bytes > STREAMS_BYTES_MAX / 4 * 3; i++) {
+        stream_destroy(v[i]);
+        g->ctr.seg_evicted++;
+    }
+    free(v);
+}
+
 static int stream_push(gw_stream_t *s)
 {
     if (s->nsegs == s->segs_cap) {
@@ -407,6 +446,7 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
         s->paused = true;
         return 1;
     }
+    if (s->g->stream_bytes > STREAMS_BYTES_MAX) streams_evict(s->g, s);
     if (s->g->stream_bytes > STREAMS_BYTES_MAX && stream_unasked_bytes(s) > 0) {
         s->g->ctr.seg_buffer_full++;
         s->paused = true;
@@ -554,6 +594,7 @@ typedef struct {
     gw_wait_t *w; /* in flight */
     uint64_t sent_ms;
     uint32_t retx;
+    uint32_t later; /* segments after this one that arrived meanwhile */
     bool received, final;
     uint8_t *data; /* received body bytes (copy) */
     size_t len;
@@ -572,7 +613,8 @@ struct gw_fetch {
     dmsc_cc_t cc;
     dmsc_rtt_t rtt;
     uint64_t next_send, next_deliver;
-    uint64_t final; /* UINT64_MAX: not known yet */
+    uint64_t progress_ms; /* when a segment last arrived (or the fetch began) */
+    uint64_t final;       /* UINT64_MAX: not known yet */
     uint32_t inflight;
     bool paused, done, in_cb, dead;
     slot_t ring[FETCH_RING];
@@ -622,8 +664,10 @@ static int fetch_send(gw_fetch_t *f, uint64_t seg)
     in.has_nonce = true;
     in.nonce = gw__nonce(g);
     in.has_lifetime = true;
-    double lt = f->rtt.rto_us / 1000.0 * 4;
-    in.lifetime = lt < 1000 ? 1000 : lt > 4000 ? 4000 : (uint64_t)lt;
+    /* a lost Interest or Data is asked again when the lifetime ends (unless
+     * later segments reveal the loss first): two RTOs, 250 ms .. 4 s */
+    double lt = f->rtt.rto_us / 1000.0 * 2;
+    in.lifetime = lt < 250 ? 250 : lt > 4000 ? 4000 : (uint64_t)lt;
     uint8_t fhbuf[DMSC_NAME_MAX_LEN + 16];
     if (f->has_fh) {
         rc = dmsc_fwhint_build(&f->fh.name, 1, fhbuf, sizeof fhbuf, &in.fwhint);
@@ -708,6 +752,51 @@ static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t 
     fetch_reap(f);
 }
 
+/* s was lost (its Interest timed out, or later segments overtook it): one
+ * window decrease per round trip, then ask again. false: the fetch failed. */
+static bool seg_retransmit(gw_fetch_t *f, slot_t *s, uint64_t now_us)
+{
+    f->g->ctr.seg_retx++;
+    if (!f->cc.has_rec_point || s->seg > f->cc.rec_point) {
+        dmsc_cc_on_loss(&f->cc, now_us);
+        f->cc.rec_point = f->next_send;
+        f->cc.has_rec_point = true;
+    }
+    uint64_t stall = f->g->cfg.gateway.timeout_ms;
+    if (stall < FETCH_STALL_MIN_MS) stall = FETCH_STALL_MIN_MS;
+    ++s->retx;
+    if (gw__now_ms(f->g) - f->progress_ms > stall) {
+        fetch_fail(f, DMSC_HMAP_ERR_TIMEOUT);
+        return false;
+    }
+    uint32_t retx = s->retx;
+    uint64_t seg = s->seg;
+    if (fetch_send(f, seg)) {
+        fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
+        return false;
+    }
+    slot_of(f, seg)->retx = retx;
+    return true;
+}
+
+/* Segment `got` arrived: the ones before it still in flight count one more
+ * overtaking; at FETCH_DUP_THRESH they are asked again with a new nonce
+ * (the old Interest withdrawn here; forwarders take the new one as a
+ * consumer retransmission). Once per Interest sent. */
+static bool fetch_detect_loss(gw_fetch_t *f, uint64_t got, uint64_t now_us)
+{
+    for (uint64_t seg = f->next_deliver; seg < got; seg++) {
+        slot_t *s = slot_of(f, seg);
+        if (!s->w || s->seg != seg || ++s->later < FETCH_DUP_THRESH) continue;
+        gw__cancel(f->g, s->w);
+        s->w = NULL;
+        s->later = 0;
+        f->inflight--;
+        if (!seg_retransmit(f, s, now_us)) return false;
+    }
+    return true;
+}
+
 static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason)
 {
     gw_fetch_t *f = s->f;
@@ -718,23 +807,8 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
     if (f->final != UINT64_MAX && s->seg > f->final) return; /* past the end: ignore */
     uint64_t now_us = gw__now_ms(g) * 1000;
     if (result == GW_RESULT_TIMEOUT) {
-        g->ctr.seg_retx++;
-        if (!f->cc.has_rec_point || s->seg > f->cc.rec_point) {
-            dmsc_cc_on_loss(&f->cc, now_us);
-            f->cc.rec_point = f->next_send;
-            f->cc.has_rec_point = true;
-        }
-        if (++s->retx > FETCH_MAX_RETX) {
-            fetch_fail(f, DMSC_HMAP_ERR_TIMEOUT);
-            return;
-        }
-        uint32_t retx = s->retx;
-        uint64_t seg = s->seg;
-        if (fetch_send(f, seg)) {
-            fetch_fail(f, DMSC_HMAP_ERR_INTERNAL);
-            return;
-        }
-        slot_of(f, seg)->retx = retx;
+        s->later = 0;
+        seg_retransmit(f, s, now_us);
         return;
     }
     if (result == GW_RESULT_NACK) {
@@ -751,6 +825,8 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
     if (!s->retx) dmsc_rtt_sample(&f->rtt, (double)(gw__now_ms(g) - s->sent_ms) * 1000.0);
     dmsc_cc_on_data(&f->cc, now_us);
     g->ctr.seg_fetched++;
+    f->progress_ms = gw__now_ms(g);
+    if (s->seg > f->next_deliver && !fetch_detect_loss(f, s->seg, now_us)) return;
     bool final = false;
     if (d->has_final_block) {
         /* FinalBlockId equals this segment's component: the last one */
@@ -831,6 +907,7 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
     f->cb = *cb;
     f->arg = arg;
     f->final = last;
+    f->progress_ms = gw__now_ms(g);
     dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, 8, FETCH_WINDOW_MAX);
     dmsc_rtt_init(&f->rtt);
     /* the first window goes out now; errors (a name too long for a

@@ -57,7 +57,7 @@ typedef struct {
     uint64_t ingress_errors[DMSC_HMAP_ERR_MAX + 1];
     uint64_t ingress_malformed, ingress_nack_no_instance;
     uint64_t interests_out, data_in, nacks_in, timeouts;
-    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full;
+    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full, seg_evicted;
     uint64_t body_bytes_in, body_bytes_out;
 } gw_counters_t;
 

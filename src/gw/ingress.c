@@ -20,8 +20,15 @@
 
 #define LOGM "gw"
 
-/* Body bytes answered inline when the whole response fits one Data. */
-#define INLINE_BODY_MAX 6144
+/* Body bytes answered inline when the whole response fits one Data: 6 KiB
+ * in an 8800-octet packet, the rest left for the name and the fields; a
+ * node whose faces carry larger packets (faces.max_packet) answers that
+ * much more inline. */
+#define INLINE_BODY_MIN 6144
+static size_t inline_body_max(const dmsc_gw_t *g)
+{
+    return INLINE_BODY_MIN + (g->pkt_max - DMSC_TLV_DGRAM_MAX);
+}
 
 struct gw_ireq {
     gw_ireq_t *next, **pprev;
@@ -158,15 +165,19 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
             resp.ntrailers = ntrailers;
         }
     }
-    static uint8_t cbuf[DMSC_TLV_DGRAM_MAX];
-    dmsc_slice_t content, wire;
-    int rc = dmsc_hmap_response_encode(&resp, cbuf, sizeof cbuf, &content);
-    if (rc) return rc == DMSC_ENOBUFS || rc == DMSC_ETOOBIG ? DMSC_ENOBUFS : rc;
+    /* the HttpResponse is built where the Data's Content goes: an inline
+     * body is copied once */
+    const dmsc_signer_t *signer = dmsc_sig_digest_signer();
     dmsc_data_t d;
-    dmsc_hmap_data_init(&d, &r->in.name, content, r->freshness, false);
-    rc = dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, &wire);
+    dmsc_hmap_data_init(&d, &r->in.name, dmsc_slice(NULL, 0), r->freshness, false);
+    size_t tail = dmsc_data_content_tail(&d, signer);
+    if (!tail || tail >= g->pkt_max) return DMSC_EINVAL;
+    dmsc_slice_t content, wire;
+    int rc = dmsc_hmap_response_encode(&resp, g->buf, g->pkt_max - tail, &content);
+    if (rc) return rc == DMSC_ENOBUFS || rc == DMSC_ETOOBIG ? DMSC_ENOBUFS : rc;
+    d.content = content;
+    rc = dmsc_data_encode(&d, signer, g->buf, g->pkt_max, &wire);
     if (rc) return DMSC_ENOBUFS;
-    if (wire.n > DMSC_TLV_DGRAM_MAX) return DMSC_ENOBUFS;
     r->answered = true;
     gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), r->freshness == 0);
     g->ctr.ingress_responses++;
@@ -252,7 +263,7 @@ static void on_up_head(void *arg, dmsc_upstream_req_t *req, const dmsc_http_head
      * shortly, stream it (server streaming must not wait for the end) */
     if (!r->has_length && h->body != DMSC_HTTP_BODY_NONE && !r->is_head) start_stimer(r);
     /* a body known to be large: segmented from the start */
-    if (r->has_length && r->length > INLINE_BODY_MAX && !r->is_head && go_segmented(r))
+    if (r->has_length && r->length > inline_body_max(r->g) && !r->is_head && go_segmented(r))
         send_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response head too large");
 }
 
@@ -265,8 +276,8 @@ static void on_up_body(void *arg, dmsc_upstream_req_t *req, const uint8_t *p, si
         if (rc == 1 && req) dmsc_upstream_pause(req, true);
         return;
     }
-    if (dmsc_gw_buf_append(&r->acc, p, n) || r->acc.len > INLINE_BODY_MAX) {
-        if (r->acc.len <= INLINE_BODY_MAX) { /* out of memory appending */
+    if (dmsc_gw_buf_append(&r->acc, p, n) || r->acc.len > inline_body_max(r->g)) {
+        if (r->acc.len <= inline_body_max(r->g)) { /* out of memory appending */
             send_error(r, DMSC_HMAP_ERR_INTERNAL, "out of memory");
             return;
         }
@@ -485,7 +496,7 @@ void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc
     r->pprev = &g->ireqs;
     g->ireqs = r;
     g->n_ireqs++;
-    dmsc_gw_buf_init(&r->acc, INLINE_BODY_MAX + 65536 * 2);
+    dmsc_gw_buf_init(&r->acc, inline_body_max(g) + 65536 * 2);
     if (dmsc_interest_decode(&r->in, r->wire, r->wire_len, DMSC_TLV_MAX_PACKET)) {
         r->ended = true;
         ireq_free(r);
