@@ -134,6 +134,7 @@ static void streams_remove(dmsc_gw_t *g, gw_stream_t *s)
 static void stream_destroy(gw_stream_t *s)
 {
     streams_remove(s->g, s);
+    if (s->released && s->final_served) s->g->streams_done--;
     if (s->cut_queued)
         for (size_t i = 0; i < s->g->ncut; i++)
             if (s->g->cut[i] == s) s->g->cut[i] = NULL;
@@ -207,15 +208,9 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
         memcpy(hs.trailers, s->trailers, s->ntrailers * sizeof *s->trailers);
         hs.ntrailers = s->ntrailers;
     }
-    /* the HttpSegment is built where the Data's Content goes (g->buf, up to
-     * the signature): the body is copied once */
-    const dmsc_signer_t *signer = dmsc_sig_digest_signer();
-    dmsc_data_t d0;
-    dmsc_data_init(&d0);
-    size_t tail = dmsc_data_content_tail(&d0, signer);
-    if (!tail || tail >= g->pkt_max) return DMSC_EINVAL;
+    /* built where the Data's Content goes: the body is copied once */
     dmsc_slice_t content;
-    int rc = dmsc_hmap_segment_encode(&hs, g->buf, g->pkt_max - tail, &content);
+    int rc = dmsc_hmap_segment_encode(&hs, g->buf, g->pkt_max - g->data_tail, &content);
     if (rc) return rc;
     dmsc_namebuf_t nb;
     dmsc_namebuf_copy(&nb, &s->base.name);
@@ -233,7 +228,7 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
             d.final_block = dmsc_name_comp(&fb.name, 0);
         }
     }
-    return dmsc_data_encode(&d, signer, g->buf, g->pkt_max, wire);
+    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, wire);
 }
 
 static bool seg_available(const gw_stream_t *s, uint64_t seg)
@@ -255,7 +250,10 @@ static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
     if (s->ended && seg == s->ended_at_seg && !s->final_served) {
         s->final_served = true;
         uint64_t soon = gw__now_ms(s->g) + STREAM_LINGER_DONE_MS;
-        if (s->released && s->linger_until > soon) s->linger_until = soon;
+        if (s->released) {
+            s->g->streams_done++;
+            if (s->linger_until > soon) s->linger_until = soon;
+        }
     }
 }
 
@@ -379,17 +377,13 @@ static int evict_order(const void *a, const void *b)
  * retransmissions (never `keep`). */
 static void streams_evict(dmsc_gw_t *g, const gw_stream_t *keep)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < g->streams_cap; i++)
-        for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
-            n += s->released && s->final_served && s != keep;
-    if (!n) return;
-    gw_stream_t **v = malloc(n * sizeof *v);
+    if (!g->streams_done) return;
+    gw_stream_t **v = malloc(g->streams_done * sizeof *v);
     if (!v) return;
     size_t k = 0;
     for (size_t i = 0; i < g->streams_cap; i++)
         for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
-            if (s->released && s->final_served && s != keep && k < n) v[k++] = s;
+            if (s->released && s->final_served && s != keep) v[k++] = s;
     qsort(v, k, sizeof *v, evict_order);
     for (size_t i = 0; i < k && g->stream_bytes > STREAMS_BYTES_MAX / 4 * 3; i++) {
         stream_destroy(v[i]);
@@ -480,6 +474,7 @@ void gw__stream_release(gw_stream_t *s)
 {
     if (!s) return;
     s->released = true;
+    if (s->final_served) s->g->streams_done++;
     s->cb.on_drain = NULL;
     s->linger_until =
         gw__now_ms(s->g) + (s->final_served ? STREAM_LINGER_DONE_MS : STREAM_LINGER_MS);

@@ -13,6 +13,7 @@
 #include "gw/gw_int.h"
 #include "mgmt/admin.h"
 #include "ndn/lp.h"
+#include "sec/sig.h"
 
 #define LOGM "gw"
 
@@ -443,6 +444,10 @@ int dmsc_gw_new(dmsc_gw_t **out, uv_loop_t *loop, dmsc_facetable_t *ft, dmsc_rib
     g->pkt_max =
         cfg->faces.max_packet > DMSC_TLV_DGRAM_MAX ? cfg->faces.max_packet : DMSC_TLV_DGRAM_MAX;
     if (!(g->buf = malloc(g->pkt_max))) return DMSC_ENOMEM;
+    dmsc_data_t d0;
+    dmsc_data_init(&d0);
+    g->data_tail = dmsc_data_content_tail(&d0, dmsc_sig_digest_signer());
+    if (!g->data_tail || g->data_tail >= g->pkt_max) return DMSC_EINVAL;
     if ((rc = dmsc_namebuf_from_uri(&g->node, cfg->node_name))) return rc;
     dmsc_namebuf_copy(&g->body_pfx, &g->node.name);
     if ((rc = dmsc_namebuf_append(&g->body_pfx, DMSC_TT_GENERIC, "gw", 2)) ||

@@ -88,6 +88,7 @@ struct dmsc_gw {
     gw_stream_t **streams;
     size_t streams_cap, streams_n;
     uint64_t stream_bytes; /* segment buffers of all streams */
+    size_t streams_done;   /* released streams past their final segment (evictable) */
     gw_stream_t *cut[64];  /* live streams to cut a partial segment from this turn */
     size_t ncut;
     uv_timer_t cut_timer; /* .data set once initialised */
@@ -113,6 +114,10 @@ struct dmsc_gw {
      * faces.max_packet) */
     uint8_t *buf;
     size_t pkt_max;
+    /* octets after the Content of a DigestSha256 Data we produce: a
+     * response or segment Content is built at buf[pkt_max - data_tail]
+     * backwards, where dmsc_data_encode leaves it (no copy) */
+    size_t data_tail;
 };
 
 uint64_t gw__now_ms(dmsc_gw_t *g);

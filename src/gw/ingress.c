@@ -165,18 +165,13 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
             resp.ntrailers = ntrailers;
         }
     }
-    /* the HttpResponse is built where the Data's Content goes: an inline
-     * body is copied once */
-    const dmsc_signer_t *signer = dmsc_sig_digest_signer();
-    dmsc_data_t d;
-    dmsc_hmap_data_init(&d, &r->in.name, dmsc_slice(NULL, 0), r->freshness, false);
-    size_t tail = dmsc_data_content_tail(&d, signer);
-    if (!tail || tail >= g->pkt_max) return DMSC_EINVAL;
+    /* built where the Data's Content goes: an inline body is copied once */
     dmsc_slice_t content, wire;
-    int rc = dmsc_hmap_response_encode(&resp, g->buf, g->pkt_max - tail, &content);
+    int rc = dmsc_hmap_response_encode(&resp, g->buf, g->pkt_max - g->data_tail, &content);
     if (rc) return rc == DMSC_ENOBUFS || rc == DMSC_ETOOBIG ? DMSC_ENOBUFS : rc;
-    d.content = content;
-    rc = dmsc_data_encode(&d, signer, g->buf, g->pkt_max, &wire);
+    dmsc_data_t d;
+    dmsc_hmap_data_init(&d, &r->in.name, content, r->freshness, false);
+    rc = dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, &wire);
     if (rc) return DMSC_ENOBUFS;
     r->answered = true;
     gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), r->freshness == 0);

@@ -145,6 +145,13 @@ int dmsc_data_decode(dmsc_data_t *d, const uint8_t *wire, size_t len, size_t max
 
 /* ---- encoding ---- */
 
+/* Octets of the SignatureValue element a signer writes at most. */
+static size_t sig_value_room(const dmsc_signer_t *signer)
+{
+    return dmsc_varnum_size(DMSC_TT_SIG_VALUE) + dmsc_varnum_size(signer->max_sig_len) +
+           signer->max_sig_len;
+}
+
 static void prepend_signed_portion(dmsc_enc_t *e, const dmsc_data_t *d)
 {
     if (d->has_content) dmsc_enc_prepend_tlv(e, DMSC_TT_CONTENT, d->content.p, d->content.n);
@@ -184,8 +191,7 @@ int dmsc_data_encode(const dmsc_data_t *d, const dmsc_signer_t *signer, uint8_t 
     } else {
         if (!signer->sign || signer->max_sig_len > DMSC_SIG_MAX_LEN) return DMSC_EINVAL;
         /* Signed portion first, ending before room for the SignatureValue */
-        size_t room = dmsc_varnum_size(DMSC_TT_SIG_VALUE) + dmsc_varnum_size(signer->max_sig_len) +
-                      signer->max_sig_len;
+        size_t room = sig_value_room(signer);
         if (room > cap) return DMSC_ENOBUFS;
         size_t sig_at = cap - room;
         dmsc_enc_init(&e, buf, sig_at);
@@ -215,15 +221,13 @@ int dmsc_data_encode(const dmsc_data_t *d, const dmsc_signer_t *signer, uint8_t 
 size_t dmsc_data_content_tail(const dmsc_data_t *d, const dmsc_signer_t *signer)
 {
     if (!signer || !signer->sign || signer->max_sig_len > DMSC_SIG_MAX_LEN) return 0;
-    size_t room = dmsc_varnum_size(DMSC_TT_SIG_VALUE) + dmsc_varnum_size(signer->max_sig_len) +
-                  signer->max_sig_len;
     uint8_t tmp[DMSC_TLV_DGRAM_MAX];
     dmsc_enc_t e;
     dmsc_enc_init(&e, tmp, sizeof tmp);
     dmsc_siginfo_t si = d->sig_info;
     dmsc_siginfo_set_signer(&si, signer);
     if (dmsc_siginfo_prepend(&e, DMSC_TT_SIG_INFO, &si) || dmsc_enc_error(&e)) return 0;
-    return room + (sizeof tmp - dmsc_enc_mark(&e));
+    return sig_value_room(signer) + (sizeof tmp - dmsc_enc_mark(&e));
 }
 
 int dmsc_data_verify(const dmsc_data_t *d, const dmsc_verifier_t *v)

@@ -65,7 +65,8 @@ int dmsc_tlv_decode_one(const uint8_t *p, size_t n, dmsc_tlv_t *out)
 void dmsc_enc_prepend(dmsc_enc_t *e, const void *p, size_t n)
 {
     uint8_t *dst = dmsc_enc_reserve(e, n);
-    if (dst && n && dst != (const uint8_t *)p) memcpy(dst, p, n); /* already in place: kept */
+    /* octets already in place are left; a source inside the buffer may overlap */
+    if (dst && n && dst != (const uint8_t *)p) memmove(dst, p, n);
 }
 
 static size_t varnum_write(uint8_t *out, uint64_t v)

@@ -124,6 +124,13 @@ def interest(uri, nonce=None, lifetime=4000, must_be_fresh=False, can_be_prefix=
     return tlv(TT_INTEREST, nm + body)
 
 
+def data_packet(name_value, content, freshness_ms=0):
+    """A Data with DigestSha256 (computed over Name..SignatureInfo)."""
+    signed = (tlv(TT_NAME, name_value) + tlv(TT_META_INFO, tlv(TT_FRESHNESS, nni(freshness_ms)))
+              + tlv(TT_CONTENT, content) + tlv(TT_SIG_INFO, tlv(TT_SIG_TYPE, b"\x00")))
+    return tlv(TT_DATA, signed + tlv(TT_SIG_VALUE, hashlib.sha256(signed).digest()))
+
+
 def lp(fragment=None, pit_token=None, nack=None, next_hop=None, seq=None, frag_index=None,
        frag_count=None, extra_fields=b""):
     f = b""
@@ -291,3 +298,17 @@ class Stream:
 
     def close(self):
         self.s.close()
+
+
+def control(face, module, verb, params):
+    """An unsigned NFD ControlCommand on a local face; returns the StatusCode."""
+    cp = tlv(0x68, params)
+    nm = tlv(TT_NAME, b"".join(tlv(8, c.encode()) for c in ("localhost", "nfd", module, verb))
+             + tlv(8, cp))
+    face.send(tlv(TT_INTEREST, nm + tlv(TT_NONCE, os.urandom(4)) + tlv(TT_LIFETIME, nni(10000))))
+    p = face.recv(30)
+    if p is None or p == "eof" or p.kind != "data":
+        raise RuntimeError("%s/%s: no reply (%r)" % (module, verb, p))
+    _, v, _ = read_tlv(p.fields[TT_CONTENT])
+    resp = {t: val for t, val in elements(v)}
+    return to_nni(resp.get(0x66, b"\x00"))

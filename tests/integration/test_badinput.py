@@ -44,7 +44,6 @@ Usage: test_badinput.py /path/to/dmscd
 Prints TAP-style "ok"/"not ok" lines, then "# pass N" and "# fail N".
 """
 
-import hashlib
 import json
 import os
 import re
@@ -61,8 +60,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ndn import (  # noqa: E402
-    Dgram, Stream, elements, interest, lp, name_of, nni, read_tlv, tlv, to_nni,
-    TT_CONTENT, TT_NAME, TT_HOP_LIMIT,
+    Dgram, Stream, control, data_packet, interest, lp, name_of, nni, read_tlv, tlv,
+    to_nni, TT_CONTENT, TT_NAME, TT_HOP_LIMIT,
 )
 
 RESULTS = {"pass": 0, "fail": 0}
@@ -262,27 +261,6 @@ class Face:
 
     def close(self):
         self.t.close()
-
-
-def data_packet(name_value, content, freshness_ms=0):
-    """A Data with DigestSha256 (computed over Name..SignatureInfo)."""
-    signed = (tlv(TT_NAME, name_value) + tlv(0x14, tlv(0x19, nni(freshness_ms)))
-              + tlv(TT_CONTENT, content) + tlv(0x16, tlv(0x1B, b"\x00")))
-    return tlv(0x06, signed + tlv(0x17, hashlib.sha256(signed).digest()))
-
-
-def control(face, module, verb, params):
-    """An unsigned NFD ControlCommand on a local face; returns the StatusCode."""
-    cp = tlv(0x68, params)
-    nm = tlv(TT_NAME, b"".join(tlv(8, c.encode()) for c in ("localhost", "nfd", module, verb))
-             + tlv(8, cp))
-    face.send(tlv(0x05, nm + tlv(0x0A, os.urandom(4)) + tlv(0x0C, nni(10000))))
-    p = face.recv(30)
-    if p is None or p == "eof" or p.kind != "data":
-        raise RuntimeError("%s/%s: no reply (%r)" % (module, verb, p))
-    _, v, _ = read_tlv(p.fields[TT_CONTENT])
-    resp = {t: val for t, val in elements(v)}
-    return to_nni(resp.get(0x66, b"\x00"))
 
 
 def register(d, face, prefix):

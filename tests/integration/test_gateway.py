@@ -183,6 +183,15 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
+def upload_received(out, blob):
+    """The catalog's /upload answer (JSON bytes + sha256) describes blob."""
+    try:
+        j = json.loads(out)
+    except ValueError:
+        return False
+    return isinstance(j, dict) and j.get("bytes") == len(blob) and j.get("sha256") == sha(blob)
+
+
 def http_req(port, method, path, host, body=None, headers=None, timeout=30):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     h = {"Host": host}
@@ -331,12 +340,7 @@ def run(dmscd, catalog, work):
             f.write(blob)
         g = curl(["-H", "Host: " + HOST, "--data-binary", "@" + fn,
                   "http://127.0.0.1:%d/upload" % a.http])
-        ok = False
-        try:
-            j = json.loads(g.stdout)
-            ok = j.get("bytes") == len(blob) and j.get("sha256") == sha(blob)
-        except Exception:  # noqa: BLE001
-            pass
+        ok = upload_received(g.stdout, blob)
         check("POST 10 MiB (Content-Length) through the mesh reaches the instance intact", ok,
               (g.returncode, g.stderr, g.stdout[:300]))
         g = curl(["-H", "Host: " + HOST, "--data-binary", "@" + fn, "-o",
@@ -372,33 +376,18 @@ def run(dmscd, catalog, work):
         # 4. chunked upload
         g = curl(["-H", "Host: " + HOST, "-H", "Transfer-Encoding: chunked", "--data-binary",
                   "@" + fn, "http://127.0.0.1:%d/upload" % a.http])
-        ok = False
-        try:
-            j = json.loads(g.stdout)
-            ok = j.get("bytes") == len(blob) and j.get("sha256") == sha(blob)
-        except Exception:  # noqa: BLE001
-            pass
+        ok = upload_received(g.stdout, blob)
         check("chunked upload of 10 MiB through the mesh reaches the instance intact", ok,
               g.stdout[:300])
         # the same uploads to a service on the caller's own node (the body is
         # served and fetched through the same forwarder)
         g = curl(["-H", "Host: local.shop", "--data-binary", "@" + fn,
                   "http://127.0.0.1:%d/upload" % c.http])
-        ok = False
-        try:
-            j = json.loads(g.stdout)
-            ok = j.get("bytes") == len(blob) and j.get("sha256") == sha(blob)
-        except Exception:  # noqa: BLE001
-            pass
+        ok = upload_received(g.stdout, blob)
         check("POST 10 MiB to a service on the caller's node arrives intact", ok, g.stdout[:300])
         g = curl(["-H", "Host: local.shop", "-H", "Transfer-Encoding: chunked", "--data-binary",
                   "@" + fn, "http://127.0.0.1:%d/upload" % c.http])
-        ok = False
-        try:
-            j = json.loads(g.stdout)
-            ok = j.get("bytes") == len(blob) and j.get("sha256") == sha(blob)
-        except Exception:  # noqa: BLE001
-            pass
+        ok = upload_received(g.stdout, blob)
         check("chunked upload of 10 MiB to a service on the caller's node arrives intact", ok,
               g.stdout[:300])
 
