@@ -489,6 +489,15 @@ static int fetch_data(void *arg, const uint8_t *p, size_t n)
 
 static void req_complete(ereq_t *r);
 
+/* req_error, then the request is complete, unless the error closed the
+ * connection (a response already started: r is freed then). */
+static void req_fail(ereq_t *r, int kind, const char *detail)
+{
+    gw_econn_t *c = r->c;
+    req_error(r, kind, detail);
+    if (!c->closing) req_complete(r);
+}
+
 static void fetch_end(void *arg, const dmsc_http_field_t *trailers, size_t ntrailers)
 {
     ereq_t *r = arg;
@@ -506,8 +515,7 @@ static void fetch_end(void *arg, const dmsc_http_field_t *trailers, size_t ntrai
 static void fetch_error(void *arg, int kind)
 {
     ereq_t *r = arg;
-    req_error(r, kind, "while fetching the response body");
-    req_complete(r);
+    req_fail(r, kind, "while fetching the response body");
 }
 
 static void respond(ereq_t *r, const gw_answer_t *a)
@@ -550,8 +558,7 @@ static void respond(ereq_t *r, const gw_answer_t *a)
                                        framing, len, ver, keep);
     if (rc) {
         dmsc_gw_buf_free(&b);
-        req_error(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response head");
-        req_complete(r);
+        req_fail(r, DMSC_HMAP_ERR_BAD_RESPONSE, "response head");
         return;
     }
     r->resp_started = true;
@@ -566,8 +573,7 @@ static void respond(ereq_t *r, const gw_answer_t *a)
     }
     gw_fetch_cb_t cb = {fetch_data, fetch_end, fetch_error};
     if (gw__fetch_response(g, &r->iname.name, rp, r->stable, &cb, r, &r->fetch)) {
-        req_error(r, DMSC_HMAP_ERR_INTERNAL, "fetch");
-        req_complete(r);
+        req_fail(r, DMSC_HMAP_ERR_INTERNAL, "fetch");
     }
 }
 
@@ -578,8 +584,7 @@ static void on_response(void *arg, int result, const dmsc_data_t *d, uint64_t na
     gw_answer_t a;
     gw__answer(r->c->g, &r->prefix.name, result, d, r->is_head, &a);
     if (a.err) {
-        req_error(r, a.err, a.msg[0] ? a.msg : NULL);
-        req_complete(r);
+        req_fail(r, a.err, a.msg[0] ? a.msg : NULL);
         return;
     }
     respond(r, &a);
@@ -724,8 +729,7 @@ static void on_end(gw_econn_t *c, const dmsc_http_head_t *trailers)
     } else if (r->body_mode == BODY_INLINE) {
         int kind = send_interest(r);
         if (kind) {
-            req_error(r, kind, NULL);
-            req_complete(r);
+            req_fail(r, kind, NULL);
         }
     }
 }

@@ -837,6 +837,12 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         }
     }
     if (final && s->seg < f->final) fetch_set_final(f, s->seg);
+    if (!final && s->seg == f->final) {
+        /* announced as the last (LastSegment or FinalBlockId) but not
+         * marked so: nothing more will be asked, the body cannot end */
+        fetch_fail(f, DMSC_HMAP_ERR_BAD_RESPONSE);
+        return;
+    }
     if (f->delivered + hs.body.n > f->max_bytes) {
         fetch_fail(f, DMSC_HMAP_ERR_BODY_TOO_LARGE);
         return;

@@ -24,8 +24,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ndn import (  # noqa: E402
+    Stream, control, data_packet, lp, name_of, nni, tlv, TT_NAME,
+)
 
 RESULTS = {"pass": 0, "fail": 0}
 NUM = [0]
@@ -181,6 +188,39 @@ def curl(args, timeout=120):
 
 def sha(b):
     return hashlib.sha256(b).hexdigest()
+
+
+class LyingProducer(threading.Thread):
+    """An NDN app on a node's Unix socket serving /lie/seg (Host seg.lie) as
+    a hostile gateway would: a segmented head whose LastSegment says 0 for
+    a 20000-byte body, and a segment 0 of 8000 bytes without FinalBlockId."""
+
+    def __init__(self, sock_path):
+        super().__init__(daemon=True)
+        self.face = Stream(sock_path, socket.AF_UNIX)
+        for prefix in ("/lie/seg", "/lie/producer"):
+            if control(self.face, "rib", "register", name_of(prefix)) != 200:
+                raise RuntimeError("rib/register %s refused" % prefix)
+        self.stop = False
+
+    def run(self):
+        head = tlv(0x8a03, tlv(0x8a41, nni(200)) + tlv(
+            0x8a37, tlv(0x8a35, nni(20000)) + tlv(0x8a36, nni(0)) + tlv(
+                0x8a39, tlv(8, b"lie") + tlv(8, b"producer"))))
+        seg = tlv(0x8a07, tlv(0x8a31, b"x" * 8000))
+        while not self.stop:
+            try:
+                p = self.face.recv(0.2)
+            except OSError:
+                return
+            if p is None or p == "eof" or p.kind != "interest":
+                if p == "eof":
+                    return
+                continue
+            # segment Interests end in a SegmentNameComponent (type 50)
+            content = seg if p.name.rsplit("/", 1)[-1].startswith("50=") else head
+            d = data_packet(p.fields[TT_NAME], content)
+            self.face.send(lp(fragment=d, pit_token=p.pit_token) if p.pit_token else d)
 
 
 def upload_received(out, blob):
@@ -527,6 +567,31 @@ def run(dmscd, catalog, work):
               [r for r in results if r[0] != 200][:10])
         fails = sum(1 for s, _ in results if s != 200)
         print("# failover: %d of %d requests failed while detection ran" % (fails, len(results)))
+
+        # a producer that announces segment 0 as the last one but never
+        # marks it final: the caller's node must not wait forever
+        liar = LyingProducer(os.path.join(a.dir, "dmsc.sock"))
+        liar.start()
+        before = a.api("/gateway")["egress"]["errors"]["bad-response"]
+        ended, got = "timeout", 0
+        hc = http.client.HTTPConnection("127.0.0.1", a.http, timeout=20)
+        try:
+            hc.request("GET", "/x", headers={"Host": "seg.lie"})
+            r = hc.getresponse()
+            got = len(r.read())
+            ended = "complete"
+        except http.client.IncompleteRead as e:
+            ended, got = "cut", len(e.partial)
+        except (ConnectionError, http.client.HTTPException):
+            ended = "cut"
+        except socket.timeout:
+            ended = "timeout"
+        hc.close()
+        liar.stop = True
+        after = a.api("/gateway")["egress"]["errors"]["bad-response"]
+        check("a segmented body whose announced last segment is not marked final: the client's "
+              "connection is cut short (no hang), counted as bad-response",
+              ended == "cut" and got < 20000 and after == before + 1, (ended, got, before, after))
 
         st = a.api("/gateway")
         check("admin API /gateway reports egress requests", st["egress"]["requests"] > 1000,
