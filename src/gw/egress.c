@@ -253,8 +253,10 @@ int gw__fetch_response(dmsc_gw_t *g, const dmsc_name_t *iname, const dmsc_hmap_r
     if (rc) return rc;
     dmsc_name_t base;
     dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
-    return gw__fetch_new(g, &base, &resp->producer, stable, g->cfg.gateway.body_max,
-                         resp->has_last_segment ? resp->last_segment : UINT64_MAX, cb, arg, out);
+    rc = gw__fetch_new(g, &base, &resp->producer, stable, g->cfg.gateway.body_max,
+                       resp->has_last_segment ? resp->last_segment : UINT64_MAX, cb, arg, out);
+    if (rc == 0 && resp->has_body_length) gw__fetch_expect_length(*out, resp->body_length);
+    return rc;
 }
 
 /* Answer the current request with a gateway error. Before the response

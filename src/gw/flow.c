@@ -609,6 +609,7 @@ struct gw_fetch {
     dmsc_rtt_t rtt;
     uint64_t next_send, next_deliver;
     uint64_t progress_ms; /* when a segment last arrived (or the fetch began) */
+    uint64_t expect;      /* the announced body length; UINT64_MAX: not announced */
     uint64_t final;       /* UINT64_MAX: not known yet */
     uint32_t inflight;
     bool paused, done, in_cb, dead;
@@ -683,6 +684,19 @@ static int fetch_send(gw_fetch_t *f, uint64_t seg)
     return 0;
 }
 
+/* The final segment was handed on (inside a callback frame): the end, or
+ * a failure when the body is shorter than announced. */
+static void fetch_end_body(gw_fetch_t *f, const dmsc_http_field_t *trailers, size_t ntrailers)
+{
+    f->done = true;
+    if (f->expect != UINT64_MAX && f->delivered != f->expect) {
+        f->g->ctr.seg_bad_length++;
+        if (f->cb.on_error) f->cb.on_error(f->arg, DMSC_HMAP_ERR_BAD_RESPONSE);
+        return;
+    }
+    if (f->cb.on_end) f->cb.on_end(f->arg, trailers, ntrailers);
+}
+
 static void fetch_deliver(gw_fetch_t *f)
 {
     while (!f->done && !f->paused) {
@@ -693,10 +707,7 @@ static void fetch_deliver(gw_fetch_t *f)
         f->in_cb = true;
         int pause = 0;
         if (s->len) pause = f->cb.on_data(f->arg, s->data, s->len);
-        if (final && !f->dead) {
-            f->done = true;
-            if (f->cb.on_end) f->cb.on_end(f->arg, s->trailers, s->ntrailers);
-        }
+        if (final && !f->dead) fetch_end_body(f, s->trailers, s->ntrailers);
         f->in_cb = false;
         if (f->dead) return;
         slot_clear(s);
@@ -843,6 +854,11 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         fetch_fail(f, DMSC_HMAP_ERR_BAD_RESPONSE);
         return;
     }
+    if (f->delivered + hs.body.n > f->expect) {
+        g->ctr.seg_bad_length++;
+        fetch_fail(f, DMSC_HMAP_ERR_BAD_RESPONSE); /* more than announced */
+        return;
+    }
     if (f->delivered + hs.body.n > f->max_bytes) {
         fetch_fail(f, DMSC_HMAP_ERR_BODY_TOO_LARGE);
         return;
@@ -854,12 +870,9 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         f->next_deliver++;
         f->in_cb = true;
         int pause = hs.body.n ? f->cb.on_data(f->arg, hs.body.p, hs.body.n) : 0;
-        if (final && !f->dead) {
-            f->done = true;
-            if (f->cb.on_end)
-                f->cb.on_end(f->arg, hs.has_trailers ? hs.trailers : NULL,
-                             hs.has_trailers ? hs.ntrailers : 0);
-        }
+        if (final && !f->dead)
+            fetch_end_body(f, hs.has_trailers ? hs.trailers : NULL,
+                           hs.has_trailers ? hs.ntrailers : 0);
         f->in_cb = false;
         if (f->dead || f->done) return;
         if (pause == 1) f->paused = true;
@@ -908,6 +921,7 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
     f->cb = *cb;
     f->arg = arg;
     f->final = last;
+    f->expect = UINT64_MAX;
     f->progress_ms = gw__now_ms(g);
     dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, 8, FETCH_WINDOW_MAX);
     dmsc_rtt_init(&f->rtt);
@@ -929,6 +943,11 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
 bad:
     free(f);
     return DMSC_ENAMELEN;
+}
+
+void gw__fetch_expect_length(gw_fetch_t *f, uint64_t len)
+{
+    f->expect = len;
 }
 
 void gw__fetch_resume(gw_fetch_t *f)

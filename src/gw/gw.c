@@ -559,6 +559,7 @@ static json_t *counters_json(const dmsc_gw_t *g)
     json_object_set_new(seg, "buffered_bytes", json_integer((json_int_t)g->stream_bytes));
     json_object_set_new(seg, "buffer_full", json_integer((json_int_t)c->seg_buffer_full));
     json_object_set_new(seg, "evicted", json_integer((json_int_t)c->seg_evicted));
+    json_object_set_new(seg, "bad_length", json_integer((json_int_t)c->seg_bad_length));
     json_object_set_new(o, "segments", seg);
     json_t *nd = json_object();
     json_object_set_new(nd, "interests", json_integer((json_int_t)c->interests_out));

@@ -57,7 +57,8 @@ typedef struct {
     uint64_t ingress_errors[DMSC_HMAP_ERR_MAX + 1];
     uint64_t ingress_malformed, ingress_nack_no_instance;
     uint64_t interests_out, data_in, nacks_in, timeouts;
-    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full, seg_evicted;
+    uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full, seg_evicted,
+        seg_bad_length;
     uint64_t body_bytes_in, body_bytes_out;
 } gw_counters_t;
 
@@ -197,6 +198,10 @@ typedef struct {
 int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, bool must_be_fresh,
                   uint64_t max_bytes, uint64_t last, const gw_fetch_cb_t *cb, void *arg,
                   gw_fetch_t **out);
+/* The producer announced the body length (Content-Length went out with
+ * it): a body longer or shorter than that fails with bad-response, so an
+ * HTTP message is never framed by a length its body does not have. */
+void gw__fetch_expect_length(gw_fetch_t *f, uint64_t len);
 void gw__fetch_resume(gw_fetch_t *f);
 void gw__fetch_free(gw_fetch_t *f);
 

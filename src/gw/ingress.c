@@ -455,6 +455,8 @@ static int start_upstream(gw_ireq_t *r)
     } else if (!r->bfetch) {
         rc = gw__fetch_new(g, &r->req.body_name, NULL, false, g->cfg.gateway.body_max, UINT64_MAX,
                            &bf_cb, r, &r->bfetch);
+        if (rc == 0 && r->req.has_body_length)
+            gw__fetch_expect_length(r->bfetch, r->req.body_length);
         if (rc) {
             dmsc_upstream_cancel(r->ureq);
             r->ureq = NULL;
@@ -667,6 +669,7 @@ static int h2_submit(gw_ireq_t *r, const dmsc_http_field_t *f, size_t n, const c
         int rc = gw__fetch_new(r->g, &r->req.body_name, NULL, false, r->g->cfg.gateway.body_max,
                                UINT64_MAX, &bf_cb, r, &r->bfetch);
         if (rc) return rc;
+        if (r->req.has_body_length) gw__fetch_expect_length(r->bfetch, r->req.body_length);
     }
     h2up_flush(u);
     return 0;

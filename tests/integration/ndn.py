@@ -24,6 +24,7 @@ TT_SIG_INFO = 0x16
 TT_SIG_VALUE = 0x17
 TT_SIG_TYPE = 0x1B
 TT_FRESHNESS = 0x19
+TT_FINAL_BLOCK_ID = 0x1A
 TT_LP = 0x64
 TT_LP_FRAGMENT = 0x50
 TT_LP_SEQ = 0x51
@@ -124,9 +125,13 @@ def interest(uri, nonce=None, lifetime=4000, must_be_fresh=False, can_be_prefix=
     return tlv(TT_INTEREST, nm + body)
 
 
-def data_packet(name_value, content, freshness_ms=0):
-    """A Data with DigestSha256 (computed over Name..SignatureInfo)."""
-    signed = (tlv(TT_NAME, name_value) + tlv(TT_META_INFO, tlv(TT_FRESHNESS, nni(freshness_ms)))
+def data_packet(name_value, content, freshness_ms=0, final_block=None):
+    """A Data with DigestSha256 (computed over Name..SignatureInfo);
+    final_block: a name component TLV for FinalBlockId."""
+    meta = tlv(TT_FRESHNESS, nni(freshness_ms))
+    if final_block is not None:
+        meta += tlv(TT_FINAL_BLOCK_ID, final_block)
+    signed = (tlv(TT_NAME, name_value) + tlv(TT_META_INFO, meta)
               + tlv(TT_CONTENT, content) + tlv(TT_SIG_INFO, tlv(TT_SIG_TYPE, b"\x00")))
     return tlv(TT_DATA, signed + tlv(TT_SIG_VALUE, hashlib.sha256(signed).digest()))
 

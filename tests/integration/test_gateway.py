@@ -31,7 +31,7 @@ import urllib.request
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ndn import (  # noqa: E402
-    Stream, control, data_packet, lp, name_of, nni, tlv, TT_NAME,
+    Stream, control, data_packet, elements, lp, name_of, nni, tlv, TT_NAME,
 )
 
 RESULTS = {"pass": 0, "fail": 0}
@@ -191,22 +191,27 @@ def sha(b):
 
 
 class LyingProducer(threading.Thread):
-    """An NDN app on a node's Unix socket serving /lie/seg (Host seg.lie) as
-    a hostile gateway would: a segmented head whose LastSegment says 0 for
-    a 20000-byte body, and a segment 0 of 8000 bytes without FinalBlockId."""
+    """An NDN app on a node's Unix socket answering as a hostile gateway
+    would, for a 20000-byte body, with a segment 0 of 8000 bytes:
+      /lie/seg (Host seg.lie): LastSegment 0, but segment 0 carries no
+        FinalBlockId;
+      /lie/len (Host len.lie): BodyLength 100, and segment 0 is the final
+        one (more bytes than announced)."""
 
     def __init__(self, sock_path):
         super().__init__(daemon=True)
         self.face = Stream(sock_path, socket.AF_UNIX)
-        for prefix in ("/lie/seg", "/lie/producer"):
+        for prefix in ("/lie/seg", "/lie/len", "/lie/producer"):
             if control(self.face, "rib", "register", name_of(prefix)) != 200:
                 raise RuntimeError("rib/register %s refused" % prefix)
         self.stop = False
 
     def run(self):
-        head = tlv(0x8a03, tlv(0x8a41, nni(200)) + tlv(
-            0x8a37, tlv(0x8a35, nni(20000)) + tlv(0x8a36, nni(0)) + tlv(
-                0x8a39, tlv(8, b"lie") + tlv(8, b"producer"))))
+        producer = tlv(0x8a39, tlv(8, b"lie") + tlv(8, b"producer"))
+        heads = {"seg": tlv(0x8a03, tlv(0x8a41, nni(200)) + tlv(
+                     0x8a37, tlv(0x8a35, nni(20000)) + tlv(0x8a36, nni(0)) + producer)),
+                 "len": tlv(0x8a03, tlv(0x8a41, nni(200)) + tlv(
+                     0x8a37, tlv(0x8a35, nni(100)) + producer))}
         seg = tlv(0x8a07, tlv(0x8a31, b"x" * 8000))
         while not self.stop:
             try:
@@ -218,8 +223,13 @@ class LyingProducer(threading.Thread):
                     return
                 continue
             # segment Interests end in a SegmentNameComponent (type 50)
-            content = seg if p.name.rsplit("/", 1)[-1].startswith("50=") else head
-            d = data_packet(p.fields[TT_NAME], content)
+            kind = p.name.split("/")[2]
+            last_t, last_v = elements(p.fields[TT_NAME])[-1]
+            if last_t == 50:
+                fb = tlv(last_t, last_v) if kind == "len" else None
+                d = data_packet(p.fields[TT_NAME], seg, final_block=fb)
+            else:
+                d = data_packet(p.fields[TT_NAME], heads[kind])
             self.face.send(lp(fragment=d, pit_token=p.pit_token) if p.pit_token else d)
 
 
@@ -572,26 +582,34 @@ def run(dmscd, catalog, work):
         # marks it final: the caller's node must not wait forever
         liar = LyingProducer(os.path.join(a.dir, "dmsc.sock"))
         liar.start()
-        before = a.api("/gateway")["egress"]["errors"]["bad-response"]
-        ended, got = "timeout", 0
-        hc = http.client.HTTPConnection("127.0.0.1", a.http, timeout=20)
-        try:
-            hc.request("GET", "/x", headers={"Host": "seg.lie"})
-            r = hc.getresponse()
-            got = len(r.read())
-            ended = "complete"
-        except http.client.IncompleteRead as e:
-            ended, got = "cut", len(e.partial)
-        except (ConnectionError, http.client.HTTPException):
-            ended = "cut"
-        except socket.timeout:
-            ended = "timeout"
-        hc.close()
-        liar.stop = True
-        after = a.api("/gateway")["egress"]["errors"]["bad-response"]
+        def lied_to(host):
+            """(how the client's read ended, bytes read, bad-response count rise)"""
+            before = a.api("/gateway")["egress"]["errors"]["bad-response"]
+            ended, got = "timeout", 0
+            hc = http.client.HTTPConnection("127.0.0.1", a.http, timeout=20)
+            try:
+                hc.request("GET", "/x", headers={"Host": host})
+                r = hc.getresponse()
+                got = len(r.read())
+                ended = "complete"
+            except http.client.IncompleteRead as e:
+                ended, got = "cut", len(e.partial)
+            except (ConnectionError, http.client.HTTPException):
+                ended = "cut"
+            except socket.timeout:
+                pass
+            hc.close()
+            return ended, got, a.api("/gateway")["egress"]["errors"]["bad-response"] - before
+
+        ended, got, bad = lied_to("seg.lie")
         check("a segmented body whose announced last segment is not marked final: the client's "
               "connection is cut short (no hang), counted as bad-response",
-              ended == "cut" and got < 20000 and after == before + 1, (ended, got, before, after))
+              ended == "cut" and got < 20000 and bad == 1, (ended, got, bad))
+        ended, got, bad = lied_to("len.lie")
+        check("a segmented body longer than its announced BodyLength (100): never written past "
+              "the Content-Length it was framed with; cut, counted as bad-response",
+              ended == "cut" and got <= 100 and bad == 1, (ended, got, bad))
+        liar.stop = True
 
         st = a.api("/gateway")
         check("admin API /gateway reports egress requests", st["egress"]["requests"] > 1000,
