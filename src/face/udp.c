@@ -34,7 +34,12 @@
 
 #define UDP_BATCH 32
 #define UDP_ROUNDS 8 /* batches per readable event before yielding to the loop */
-#define UDP_SOCKBUF (4 << 20)
+/* Socket buffers asked for: bursts of many consumers' windows (dozens of
+ * 8 KB Data at once) overflow smaller receive buffers, and every datagram
+ * lost there costs its consumer a retransmission. With CAP_NET_ADMIN the
+ * size is forced; otherwise the kernel caps it at net.core.rmem_max /
+ * wmem_max. */
+#define UDP_SOCKBUF (16 << 20)
 #define UDP_ERRQ_MAX 64 /* error-queue entries read per poll event */
 #define UDP_POLL_EVENTS (UV_READABLE | UV_PRIORITIZED)
 
@@ -351,8 +356,10 @@ static int channel_open(dmsc_facetable_t *ft, const struct sockaddr_storage *bin
     setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
     if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf))
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf))
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
     if (family == AF_INET6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero); /* dual stack */
 #ifdef IPV6_MTU_DISCOVER
