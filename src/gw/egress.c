@@ -24,6 +24,7 @@
 #define IN_MAX_EXTRA (256u << 10) /* pipelined bytes buffered beyond a head */
 #define IDLE_TIMEOUT_MS 60000     /* a keep-alive connection with no request in progress */
 #define HEAD_TIMEOUT_MS 10000     /* from a request's first byte to its complete head */
+#define REQUEST_RETX_MS 500       /* a GET/HEAD unanswered this long is sent again (doubling) */
 
 enum { BODY_NONE, BODY_INLINE, BODY_STREAM };
 
@@ -441,7 +442,14 @@ int gw__express_request(dmsc_gw_t *g, const gw_request_t *rq, gw_result_cb cb, v
     if (dmsc_interest_decode(&in, wire.p, wire.n, DMSC_TLV_MAX_PACKET))
         return DMSC_HMAP_ERR_INTERNAL;
     dmsc_namebuf_copy(iname, &in.name);
-    rc = gw__express(g, wire.p, wire.n, &in.name, g->cfg.gateway.timeout_ms, cb, arg, w);
+    /* a GET or HEAD may reach the service twice: sent again while pending,
+     * so one lost packet does not cost the whole timeout; other methods
+     * are sent once (a copy could run the request twice) */
+    if (rq->stable)
+        rc = gw__express_retx(g, wire.p, wire.n, &in.name, g->cfg.gateway.timeout_ms,
+                              REQUEST_RETX_MS, cb, arg, w);
+    else
+        rc = gw__express(g, wire.p, wire.n, &in.name, g->cfg.gateway.timeout_ms, cb, arg, w);
     if (rc) return DMSC_HMAP_ERR_INTERNAL;
     return 0;
 }

@@ -29,7 +29,7 @@
  * is not enough, writers pause (a caller that never fetches cannot make
  * the node buffer without bound; counted as buffer_full) */
 #define STREAMS_BYTES_MAX ((uint64_t)256 << 20)
-#define STREAM_LINGER_MS 10000 /* after release: serve retransmissions this long */
+#define STREAM_LINGER_MS 10000 /* after release, or since the last Interest for it */
 /* ... once the final segment went out: long enough for the retransmission
  * of a lost tail segment (a few consumer RTOs); streams past their final
  * segment are the first freed when the node-wide cap is reached */
@@ -88,6 +88,9 @@ struct gw_stream {
 
     held_t *held;
     size_t nheld;
+
+    uint8_t *head; /* the response head Data (sent again if it was lost) */
+    size_t head_len;
 };
 
 static uint64_t base_hash(const dmsc_name_t *n)
@@ -146,6 +149,7 @@ static void stream_destroy(gw_stream_t *s)
     free(s->cur);
     free(s->held);
     free(s->trailers);
+    free(s->head);
     free(s);
 }
 
@@ -188,6 +192,36 @@ bool gw__stream_last_segment(const gw_stream_t *s, uint64_t *last)
     if (!s || !s->total_known) return false;
     *last = s->final_seg;
     return true;
+}
+
+int gw__stream_set_head(gw_stream_t *s, const uint8_t *wire, size_t len)
+{
+    uint8_t *h = malloc(len);
+    if (!h) return DMSC_ENOMEM;
+    memcpy(h, wire, len);
+    free(s->head);
+    s->head = h;
+    s->head_len = len;
+    return 0;
+}
+
+bool gw__stream_resend_head(dmsc_gw_t *g, const dmsc_name_t *iname, dmsc_slice_t token)
+{
+    if (!g->streams_cap) return false;
+    dmsc_namebuf_t seg0;
+    if (dmsc_hmap_segment_name(iname, 0, &seg0)) return false;
+    dmsc_name_t base;
+    dmsc_name_get_prefix(&seg0.name, seg0.name.ncomps - 1, &base);
+    uint64_t h = base_hash(&base);
+    for (gw_stream_t *s = g->streams[h & (g->streams_cap - 1)]; s; s = s->hnext) {
+        if (s->hash != h || !dmsc_name_equal(&s->base.name, &base)) continue;
+        /* a segment asked for: the head arrived, this is a new request */
+        if (!s->head || s->highest_asked || s->aborted) return false;
+        g->ctr.ingress_head_resent++;
+        gw__send_data(g, s->head, s->head_len, token, s->freshness == 0);
+        return true;
+    }
+    return false;
 }
 
 uint64_t gw__stream_bytes(const gw_stream_t *s)
@@ -540,6 +574,11 @@ bool gw__stream_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc_
         return true;
     }
     if (seg + 1 > s->highest_asked) s->highest_asked = seg + 1;
+    if (s->released && !s->final_served) {
+        /* a consumer still fetching (slowly, over loss): keep serving it */
+        uint64_t until = gw__now_ms(g) + STREAM_LINGER_MS;
+        if (until > s->linger_until) s->linger_until = until;
+    }
     if (seg_available(s, seg)) {
         stream_serve(s, seg, pkt->pit_token);
     } else if (s->nheld < STREAM_HELD_MAX && pkt->pit_token.n <= 32) {

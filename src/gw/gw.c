@@ -30,6 +30,12 @@ struct gw_pend {
     uint64_t deadline;
     size_t hidx;
     gw_wait_t *waiters;
+    /* sent again while pending (gw__express_retx): a copy of the Interest,
+     * where its Nonce is, when and after how long the next copy goes */
+    uint8_t *rtx;
+    size_t rtx_len, nonce_off;
+    uint64_t rtx_at, rtx_gap;
+    gw_pend_t *rnext, **rpprev;
     uint16_t nlen;
     uint8_t name[]; /* Name TLV-VALUE */
 };
@@ -153,6 +159,12 @@ static void pend_unlink(dmsc_gw_t *g, gw_pend_t *p)
     if (*pp == p) *pp = p->hnext;
     g->tab_n--;
     heap_remove(g, p);
+    if (p->rtx) {
+        *p->rpprev = p->rnext;
+        if (p->rnext) p->rnext->rpprev = p->rpprev;
+        free(p->rtx);
+        p->rtx = NULL;
+    }
 }
 
 static void pend_finish(dmsc_gw_t *g, gw_pend_t *p, int result, const dmsc_data_t *d,
@@ -238,6 +250,67 @@ int gw__express(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t
 nomem:
     free(w);
     return DMSC_ENOMEM;
+}
+
+#define RETX_GAP_MAX_MS 4000
+
+/* Offset of the Nonce's 4 octets in an Interest, or 0 if it has none. */
+static size_t nonce_offset(const uint8_t *wire, size_t len)
+{
+    dmsc_tlv_t top, el;
+    if (dmsc_tlv_decode_one(wire, len, &top) || top.type != DMSC_TT_INTEREST) return 0;
+    dmsc_tlv_reader_t rd;
+    dmsc_tlv_reader_init(&rd, top.value, top.len);
+    while (!dmsc_tlv_reader_eof(&rd)) {
+        if (dmsc_tlv_read(&rd, &el)) return 0;
+        if (el.type == DMSC_TT_NONCE && el.len == 4) return (size_t)(el.value - wire);
+    }
+    return 0;
+}
+
+int gw__express_retx(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t *name,
+                     uint64_t lifetime_ms, uint64_t gap_ms, gw_result_cb cb, void *arg,
+                     gw_wait_t **out)
+{
+    int rc = gw__express(g, wire, len, name, lifetime_ms, cb, arg, out);
+    if (rc) return rc;
+    gw_pend_t *p = (*out)->p;
+    size_t off = nonce_offset(wire, len);
+    if (p->rtx || !off || !(p->rtx = malloc(len))) return 0; /* then without retransmission */
+    memcpy(p->rtx, wire, len);
+    p->rtx_len = len;
+    p->nonce_off = off;
+    p->rtx_gap = gap_ms;
+    p->rtx_at = gw__now_ms(g) + gap_ms;
+    p->rnext = g->rtx_head;
+    if (p->rnext) p->rnext->rpprev = &p->rnext;
+    p->rpprev = &g->rtx_head;
+    g->rtx_head = p;
+    return 0;
+}
+
+/* Send again the Interests whose time has come (called by the sweep). */
+static void retx_sweep(dmsc_gw_t *g)
+{
+    uint64_t now = gw__now_ms(g);
+    for (gw_pend_t *p = g->rtx_head; p; p = p->rnext) {
+        if (now < p->rtx_at || now + p->rtx_gap / 2 >= p->deadline) continue;
+        uint32_t n = gw__nonce(g);
+        uint8_t *q = p->rtx + p->nonce_off;
+        q[0] = (uint8_t)(n >> 24);
+        q[1] = (uint8_t)(n >> 16);
+        q[2] = (uint8_t)(n >> 8);
+        q[3] = (uint8_t)n;
+        dmsc_pkt_t pkt;
+        memset(&pkt, 0, sizeof pkt);
+        pkt.kind = DMSC_PKT_INTEREST;
+        pkt.wire = p->rtx;
+        pkt.len = p->rtx_len;
+        dmsc_facetable_app_send(g->ft, g->face, &pkt);
+        g->ctr.interests_retx++;
+        p->rtx_gap = p->rtx_gap * 2 > RETX_GAP_MAX_MS ? RETX_GAP_MAX_MS : p->rtx_gap * 2;
+        p->rtx_at = now + p->rtx_gap;
+    }
 }
 
 void gw__cancel(dmsc_gw_t *g, gw_wait_t *w)
@@ -399,6 +472,7 @@ int dmsc_gw_apply(dmsc_gw_t *g, const dmsc_config_t *cfg)
 static void on_sweep(uv_timer_t *t)
 {
     gw__streams_sweep(t->data);
+    retx_sweep(t->data);
     gw__egress_sweep(t->data);
 }
 
@@ -545,6 +619,8 @@ static json_t *counters_json(const dmsc_gw_t *g)
     json_object_set_new(ig, "inline", json_integer((json_int_t)c->ingress_inline));
     json_object_set_new(ig, "segmented", json_integer((json_int_t)c->ingress_segmented));
     json_object_set_new(ig, "malformed", json_integer((json_int_t)c->ingress_malformed));
+    json_object_set_new(ig, "duplicates", json_integer((json_int_t)c->ingress_duplicates));
+    json_object_set_new(ig, "head_resent", json_integer((json_int_t)c->ingress_head_resent));
     json_object_set_new(ig, "errors", ie);
     json_t *o = json_object();
     json_object_set_new(o, "egress", eg);
@@ -563,6 +639,7 @@ static json_t *counters_json(const dmsc_gw_t *g)
     json_object_set_new(o, "segments", seg);
     json_t *nd = json_object();
     json_object_set_new(nd, "interests", json_integer((json_int_t)c->interests_out));
+    json_object_set_new(nd, "retransmitted", json_integer((json_int_t)c->interests_retx));
     json_object_set_new(nd, "data", json_integer((json_int_t)c->data_in));
     json_object_set_new(nd, "nacks", json_integer((json_int_t)c->nacks_in));
     json_object_set_new(nd, "timeouts", json_integer((json_int_t)c->timeouts));

@@ -56,7 +56,8 @@ typedef struct {
     uint64_t ingress_requests, ingress_responses, ingress_inline, ingress_segmented;
     uint64_t ingress_errors[DMSC_HMAP_ERR_MAX + 1];
     uint64_t ingress_malformed, ingress_nack_no_instance;
-    uint64_t interests_out, data_in, nacks_in, timeouts;
+    uint64_t ingress_duplicates, ingress_head_resent;
+    uint64_t interests_out, interests_retx, data_in, nacks_in, timeouts;
     uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full, seg_evicted,
         seg_bad_length;
     uint64_t body_bytes_in, body_bytes_out;
@@ -88,6 +89,10 @@ struct dmsc_gw {
     /* producer side: streams we serve, by base-name hash */
     gw_stream_t **streams;
     size_t streams_cap, streams_n;
+    gw_pend_t *rtx_head; /* pending Interests sent again until answered */
+    /* stable requests being served, by name (a copy of one is dropped) */
+    gw_ireq_t **ireq_tab;
+    size_t ireq_tab_cap, ireq_tab_n;
     uint64_t stream_bytes; /* segment buffers of all streams */
     size_t streams_done;   /* released streams past their final segment (evictable) */
     gw_stream_t *cut[64];  /* live streams to cut a partial segment from this turn */
@@ -134,6 +139,14 @@ uint32_t gw__nonce(dmsc_gw_t *g);
  * from inside this call. */
 int gw__express(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t *name,
                 uint64_t lifetime_ms, gw_result_cb cb, void *arg, gw_wait_t **out);
+/* gw__express, and while the name is pending send the Interest again with a
+ * new Nonce (a consumer retransmission: a lost Interest or Data costs one
+ * gap, not the whole lifetime) after gap_ms, then doubling up to 4 s; only
+ * for requests that may reach the producer twice (the producer drops a
+ * copy that arrives while it still works on the first). */
+int gw__express_retx(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t *name,
+                     uint64_t lifetime_ms, uint64_t gap_ms, gw_result_cb cb, void *arg,
+                     gw_wait_t **out);
 void gw__cancel(dmsc_gw_t *g, gw_wait_t *w);
 
 /* Send a Data or Nack back towards the downstream of an Interest we got
@@ -171,6 +184,12 @@ uint64_t gw__stream_bytes(const gw_stream_t *s);
 /* The body will be exactly len bytes (Content-Length): every segment then
  * carries the FinalBlockId. */
 void gw__stream_set_total(gw_stream_t *s, uint64_t len);
+/* Keep a copy of the response head Data sent for this stream. */
+int gw__stream_set_head(gw_stream_t *s, const uint8_t *wire, size_t len);
+/* A request Interest named iname came again (the consumer's retransmission)
+ * while its response is served as a stream no consumer has asked a segment
+ * of yet, so the head was lost: send the head again and return true. */
+bool gw__stream_resend_head(dmsc_gw_t *g, const dmsc_name_t *iname, dmsc_slice_t token);
 /* The final segment's index, when the total is known (*last set, true). */
 bool gw__stream_last_segment(const gw_stream_t *s, uint64_t *last);
 /* An Interest on the app face: if its name is a segment of a stream we

@@ -65,9 +65,65 @@ struct gw_ireq {
     gw_stream_t *rs;
     uv_timer_t stimer; /* a body of unknown length that keeps coming: stream it */
     bool stimer_on;
+
+    gw_ireq_t *tnext; /* g->ireq_tab chain (stable requests) */
+    uint64_t thash;
+    bool in_tab;
 };
 
 static void ireq_free(gw_ireq_t *r);
+
+/* ---- stable requests in progress, by name: a consumer's retransmission of
+ * one reaches us while we still work on it and is dropped (the forwarder's
+ * PIT entry gets the one answer) ---- */
+
+static uint64_t iname_hash(const dmsc_name_t *n)
+{
+    return dmsc_name_hash(n, n->ncomps);
+}
+
+static gw_ireq_t *ireq_find(dmsc_gw_t *g, const dmsc_name_t *name)
+{
+    if (!g->ireq_tab_cap) return NULL;
+    uint64_t h = iname_hash(name);
+    for (gw_ireq_t *r = g->ireq_tab[h & (g->ireq_tab_cap - 1)]; r; r = r->tnext)
+        if (r->thash == h && dmsc_name_equal(&r->in.name, name)) return r;
+    return NULL;
+}
+
+static void ireq_tab_add(dmsc_gw_t *g, gw_ireq_t *r)
+{
+    if (g->ireq_tab_n + 1 > g->ireq_tab_cap / 2) {
+        size_t cap = g->ireq_tab_cap ? g->ireq_tab_cap * 2 : 64;
+        gw_ireq_t **t = calloc(cap, sizeof *t);
+        if (!t) return; /* not deduplicated: a copy would only run twice */
+        for (size_t i = 0; i < g->ireq_tab_cap; i++)
+            for (gw_ireq_t *x = g->ireq_tab[i], *nx; x; x = nx) {
+                nx = x->tnext;
+                x->tnext = t[x->thash & (cap - 1)];
+                t[x->thash & (cap - 1)] = x;
+            }
+        free(g->ireq_tab);
+        g->ireq_tab = t;
+        g->ireq_tab_cap = cap;
+    }
+    r->thash = iname_hash(&r->in.name);
+    r->tnext = g->ireq_tab[r->thash & (g->ireq_tab_cap - 1)];
+    g->ireq_tab[r->thash & (g->ireq_tab_cap - 1)] = r;
+    g->ireq_tab_n++;
+    r->in_tab = true;
+}
+
+static void ireq_tab_remove(dmsc_gw_t *g, gw_ireq_t *r)
+{
+    if (!r->in_tab) return;
+    gw_ireq_t **pp = &g->ireq_tab[r->thash & (g->ireq_tab_cap - 1)];
+    while (*pp && *pp != r)
+        pp = &(*pp)->tnext;
+    if (*pp) *pp = r->tnext;
+    g->ireq_tab_n--;
+    r->in_tab = false;
+}
 static void h2_detach(gw_ireq_t *r);
 static void h2_pending_free(void *p);
 struct h2up;
@@ -174,6 +230,8 @@ static int send_head(gw_ireq_t *r, bool segmented, const dmsc_http_field_t *trai
     rc = dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, &wire);
     if (rc) return DMSC_ENOBUFS;
     r->answered = true;
+    /* a segmented head is kept: the consumer asks again if it is lost */
+    if (segmented) gw__stream_set_head(r->rs, wire.p, wire.n);
     gw__send_data(g, wire.p, wire.n, dmsc_slice(r->token, r->token_len), r->freshness == 0);
     g->ctr.ingress_responses++;
     if (segmented)
@@ -475,6 +533,14 @@ void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc
         gw__send_nack(g, pkt->wire, pkt->len, pkt->pit_token, DMSC_LP_NACK_NO_ROUTE);
         return;
     }
+    /* a consumer's retransmission of a request: answered by what is under
+     * way (its head again, if that was lost), not run twice */
+    if (gw__stream_resend_head(g, &in->name, pkt->pit_token)) return;
+    gw_ireq_t *dup = ireq_find(g, &in->name);
+    if (dup && !dup->answered) {
+        g->ctr.ingress_duplicates++;
+        return;
+    }
     g->ctr.ingress_requests++;
     gw_ireq_t *r = calloc(1, sizeof *r);
     if (!r || !(r->wire = malloc(pkt->len))) {
@@ -510,6 +576,7 @@ void gw__ingress_on_interest(dmsc_gw_t *g, const dmsc_interest_t *in, const dmsc
         return;
     }
     r->stable = dmsc_hmap_request_is_stable(&r->req);
+    if (r->stable && !dup) ireq_tab_add(g, r);
     r->is_head = dmsc_http_token_eq(r->req.method, r->req.method_len, "HEAD");
     rc = start_upstream(r);
     if (rc == DMSC_EINVAL) { /* no healthy instance here: let the network try elsewhere */
@@ -551,6 +618,7 @@ static void ireq_free(gw_ireq_t *r)
     h2_pending_free(r->h2pending);
     if (r->inst) dmsc_svc_report(r->inst, DMSC_UPSTREAM_ECANCELED);
     if (r->rs) gw__stream_release(r->rs);
+    ireq_tab_remove(g, r);
     *r->pprev = r->next;
     if (r->next) r->next->pprev = r->pprev;
     g->n_ireqs--;
@@ -575,6 +643,9 @@ void gw__ingress_stop(dmsc_gw_t *g)
     }
     while (g->h2ups)
         h2up_close(g->h2ups);
+    free(g->ireq_tab);
+    g->ireq_tab = NULL;
+    g->ireq_tab_cap = g->ireq_tab_n = 0;
 }
 
 /* ================= h2c / gRPC instances =================

@@ -190,6 +190,39 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
+class DeafProducer(threading.Thread):
+    """An NDN app on a node's Unix socket serving /deaf/svc (Host svc.deaf):
+    it ignores the first Interest of every name, as if it were lost on the
+    way, and answers the next with a 200 "ok" (HttpResponse, inline body).
+    Records the Nonce of every Interest it gets."""
+
+    def __init__(self, sock_path):
+        super().__init__(daemon=True)
+        self.face = Stream(sock_path, socket.AF_UNIX)
+        if control(self.face, "rib", "register", name_of("/deaf/svc")) != 200:
+            raise RuntimeError("rib/register /deaf/svc refused")
+        self.nonces = {}
+        self.stop = False
+
+    def run(self):
+        resp = tlv(0x8a03, tlv(0x8a41, nni(200)) + tlv(0x8a31, b"ok"))
+        while not self.stop:
+            try:
+                p = self.face.recv(0.2)
+            except OSError:
+                return
+            if p == "eof":
+                return
+            if p is None or p.kind != "interest":
+                continue
+            seen = self.nonces.setdefault(p.name, [])
+            seen.append(p.fields.get(0x0A))
+            if len(seen) == 1:
+                continue  # "lost"
+            d = data_packet(p.fields[TT_NAME], resp)
+            self.face.send(lp(fragment=d, pit_token=p.pit_token) if p.pit_token else d)
+
+
 class LyingProducer(threading.Thread):
     """An NDN app on a node's Unix socket answering as a hostile gateway
     would, for a 20000-byte body, with a segment 0 of 8000 bytes:
@@ -503,6 +536,18 @@ def run(dmscd, catalog, work):
         s, h, body = http_req(a.http, "GET", "/items/1", "flaky.shop")
         check("instance refuses the connection (served nowhere else): 502 upstream-connect",
               s == 502 and h.get("dmsc-error") == "upstream-connect", (s, h))
+        # a GET unanswered for 500 ms is sent again (new Nonce, then every
+        # 1, 2, 4 s): the serving node answers the copies with the one
+        # request it runs, so the service sees it once
+        before = svc_c.count("/slow")
+        dup0 = c.api("/gateway")["ingress"]["duplicates"]
+        rtx0 = a.api("/gateway")["named"]["retransmitted"]
+        s, h, body = http_req(a.http, "GET", "/slow?ms=2500&once=1", HOST, timeout=30)
+        rtx = a.api("/gateway")["named"]["retransmitted"] - rtx0
+        dup = c.api("/gateway")["ingress"]["duplicates"] - dup0
+        check("a slow GET: sent again while pending, run once by the service",
+              s == 200 and rtx >= 1 and dup >= 1 and svc_c.count("/slow") == before + 1,
+              (s, rtx, dup, svc_c.count("/slow") - before))
         s, h, body = http_req(a.http, "GET", "/slow?ms=12000", HOST, timeout=30)
         check("timeout: 504 with dmsc-error: timeout", s == 504 and h.get("dmsc-error") == "timeout",
               (s, h))
@@ -577,6 +622,16 @@ def run(dmscd, catalog, work):
               [r for r in results if r[0] != 200][:10])
         fails = sum(1 for s, _ in results if s != 200)
         print("# failover: %d of %d requests failed while detection ran" % (fails, len(results)))
+
+        deaf = DeafProducer(os.path.join(a.dir, "dmsc.sock"))
+        deaf.start()
+        s, h, body = http_req(a.http, "GET", "/x", "svc.deaf", timeout=30)
+        deaf.stop = True
+        got = list(deaf.nonces.values())
+        check("a GET whose first Interest is lost is answered by the copy sent again "
+              "(a new Nonce), well before the request timeout",
+              s == 200 and body == b"ok" and len(got) == 1 and len(got[0]) >= 2
+              and len(set(got[0])) == len(got[0]), (s, body, got))
 
         # a producer that announces segment 0 as the last one but never
         # marks it final: the caller's node must not wait forever

@@ -4,7 +4,8 @@
 # node killed, partition and healing, 10-node random graph with two producers
 # (of two prefixes, then of one prefix: nearer by cost, then fallback), 5-node
 # line with 10 % UDP loss injected by nftables (nft must be installed); 3 nodes
-# on one bridge that find each other by multicast discovery (no neighbors).
+# on one bridge that find each other by multicast discovery (no neighbors);
+# an HTTP download through the gateway across a 3-node line with 10 % loss.
 # Needs root (ip netns): without it the suite FAILS, it never passes silently.
 # The last lines are "# pass N" / "# fail N"; exit status non-zero on failure.
 #

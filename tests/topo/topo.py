@@ -10,6 +10,8 @@ namespaces created here; everything is removed at exit.
   topo.py DMSCD DMSC [test ...]     tests: line5 ring6 partition6 random10
                                     anycast10 lossy5 (loss injected with nft)
                                     discovery3 (multicast discovery on a bridge)
+                                    gwlossy3 (an HTTP download through the
+                                    gateway over a lossy link)
 Prints "ok N - name" / "not ok N - name" and "# pass N" / "# fail N".
 """
 import json
@@ -64,6 +66,7 @@ class Net:
         self.addr = {}  # (i, j) -> address of j on the link i-j
         self.created = []
         self.extra_cfg = ""  # appended to every node's config (set before start)
+        self.node_cfg = {}  # node -> config text appended to that node's only
         self.routing_cfg = {}  # extra keys of every node's routing section, e.g. hello_interval
         self.discovery = False  # no neighbors configured: found by multicast (make_lan)
         try:
@@ -160,6 +163,7 @@ class Net:
             else:
                 f.write("  neighbors: [%s]\n" % ", ".join("udp4://%s:6363" % a for a in nbrs))
             f.write(self.extra_cfg)
+            f.write(self.node_cfg.get(i, ""))
         log = open(os.path.join(self.dir, "n%d.log" % i), "a")
         self.procs[i] = subprocess.Popen(["ip", "netns", "exec", self.ns[i], DMSCD, "-c", cfg],
                                          stdout=log, stderr=subprocess.STDOUT)
@@ -558,6 +562,53 @@ def t_lossy5(net):
           "n1, n3: %s" % (t1 - t0, t2 - t1, t3 - t2, dropped))
 
 
+def t_gwlossy3(net):
+    """3-node line 0-1-2 with 10 % of UDP packets dropped on input in n1: an
+    HTTP client in n0's namespace downloads 2 MiB through n0's gateway from
+    the sample catalog behind n2 (segments lost both ways, recovered by
+    retransmission): byte-identical to the direct download"""
+    catalog = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(DMSCD))),
+                           "examples", "dmsc-example-catalog")
+    assert os.access(catalog, os.X_OK), "no %s" % catalog
+    cat = subprocess.Popen(["ip", "netns", "exec", net.ns[2], catalog, "--listen",
+                            "127.0.0.1:8080"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    net.bg.append(cat)
+    net.node_cfg[2] = ("services:\n  - prefix: /shop/catalog\n    instances: [127.0.0.1:8080]\n"
+                       "    health: {path: /health, interval: 300ms}\n")
+    net.add_loss(1)
+    for i in range(3):
+        net.start(i)
+    poll(lambda: net.fib_faces(0, "/shop/catalog"), "n0 has a route to /shop/catalog")
+    path = "/blob?size=%d&seed=5" % (2 << 20)
+
+    def get(i, url, host=None):
+        args = ["ip", "netns", "exec", net.ns[i], "curl", "-sf", "--max-time", "120"]
+        if host:
+            args += ["-H", "Host: " + host]
+        r = subprocess.run(args + [url], stdout=subprocess.PIPE, timeout=150)
+        return r.stdout if r.returncode == 0 else None
+    direct = get(2, "http://127.0.0.1:8080" + path)
+    assert direct and len(direct) == 2 << 20, "direct download failed"
+    got = get(0, "http://127.0.0.1:7381" + path, "catalog.shop")
+    if got is None:
+        g0, g2 = net.admin(0, "/gateway") or {}, net.admin(2, "/gateway") or {}
+        raise AssertionError("download through the mesh failed; n0 egress errors %s named %s "
+                             "segments %s; n2 ingress %s" % (
+                                 {k: v for k, v in g0.get("egress", {}).get("errors", {}).items()
+                                  if v}, g0.get("named"), g0.get("segments"),
+                                 g2.get("ingress")))
+    assert got == direct, "mesh download differs (%d bytes)" % len(got)
+    gw0 = net.admin(0, "/gateway")
+    seg = gw0["segments"]
+    assert seg["retransmitted"] > 0, "no segment was asked again: %s" % seg
+    assert net.loss_dropped(1) > 0, "nft dropped nothing"
+    print("# gwlossy3: 2 MiB byte-identical through 10 %% loss; segments fetched %d, asked again"
+          " %d; request Interests sent again %d; packets dropped by nft in n1: %d"
+          % (seg["fetched"], seg["retransmitted"], gw0["named"]["retransmitted"],
+             net.loss_dropped(1)))
+
+
 def t_discovery3(net):
     """three nodes on one LAN (a Linux bridge), no neighbors configured: each
     finds the other two by multicast discovery, the LSDBs converge and Data
@@ -613,6 +664,7 @@ TESTS = {
     "anycast10": (10, random_edges(10, 5, 4242), t_anycast10),
     "lossy5": (5, [(i, i + 1) for i in range(4)], t_lossy5),
     "discovery3": (3, [], t_discovery3),
+    "gwlossy3": (3, [(0, 1), (1, 2)], t_gwlossy3),
 }
 
 
