@@ -196,6 +196,19 @@ static void on_timer(uv_timer_t *t)
     arm_timer(g);
 }
 
+/* Into the forwarder on the consumer app face; a send failure shows up as
+ * a timeout, as a lost packet would. */
+static void send_interest(dmsc_gw_t *g, const uint8_t *wire, size_t len)
+{
+    dmsc_pkt_t pkt;
+    memset(&pkt, 0, sizeof pkt);
+    pkt.kind = DMSC_PKT_INTEREST;
+    pkt.wire = wire;
+    pkt.len = len;
+    int rc = dmsc_facetable_app_send(g->ft, g->face, &pkt);
+    if (rc) DMSC_LOGD(LOGM, "event=express result=%s", dmsc_errname(rc));
+}
+
 int gw__express(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t *name,
                 uint64_t lifetime_ms, gw_result_cb cb, void *arg, gw_wait_t **out)
 {
@@ -237,13 +250,7 @@ int gw__express(dmsc_gw_t *g, const uint8_t *wire, size_t len, const dmsc_name_t
     w->next = p->waiters;
     p->waiters = w;
     arm_timer(g);
-    dmsc_pkt_t pkt;
-    memset(&pkt, 0, sizeof pkt);
-    pkt.kind = DMSC_PKT_INTEREST;
-    pkt.wire = wire;
-    pkt.len = len;
-    int rc = dmsc_facetable_app_send(g->ft, g->face, &pkt);
-    if (rc) DMSC_LOGD(LOGM, "event=express result=%s", dmsc_errname(rc));
+    send_interest(g, wire, len);
     g->ctr.interests_out++;
     *out = w;
     return 0; /* a send failure shows up as a timeout, as a lost packet would */
@@ -301,12 +308,7 @@ static void retx_sweep(dmsc_gw_t *g)
         q[1] = (uint8_t)(n >> 16);
         q[2] = (uint8_t)(n >> 8);
         q[3] = (uint8_t)n;
-        dmsc_pkt_t pkt;
-        memset(&pkt, 0, sizeof pkt);
-        pkt.kind = DMSC_PKT_INTEREST;
-        pkt.wire = p->rtx;
-        pkt.len = p->rtx_len;
-        dmsc_facetable_app_send(g->ft, g->face, &pkt);
+        send_interest(g, p->rtx, p->rtx_len);
         g->ctr.interests_retx++;
         p->rtx_gap = p->rtx_gap * 2 > RETX_GAP_MAX_MS ? RETX_GAP_MAX_MS : p->rtx_gap * 2;
         p->rtx_at = now + p->rtx_gap;
