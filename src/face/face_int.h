@@ -161,13 +161,14 @@ struct dmsc_facetable {
     uint8_t *stream_rxbuf; /* shared read buffer of stream faces */
     size_t stream_rxbuf_cap;
     uv_idle_t defer; /* runs ft->pending */
-    /* write what faces queued: after the I/O callbacks of a loop turn (check)
-     * and, for sends from timers and deferred work, before the loop blocks
-     * in poll (prepare) */
+    /* write what faces queued: after the I/O callbacks of a loop turn (check,
+     * started on demand) and, for sends from timers, deferred work and other
+     * prepare handles, before the loop blocks in poll (prepare, always on) */
     uv_check_t flush;
     uv_prepare_t flush_prep;
-    dmsc__stream_face_t *flush_head; /* stream faces with unwritten queued packets */
-    uv_timer_t sweep;                /* UDP idle/keep-alive, reassembly expiry, queue trimming */
+    dmsc__stream_face_t *flush_head;     /* stream faces with unwritten queued packets */
+    dmsc__udp_channel_t *udp_flush_head; /* UDP channels with queued datagrams */
+    uv_timer_t sweep; /* UDP idle/keep-alive, reassembly expiry, queue trimming */
     dmsc__face_t *pending, **pending_tail;
     dmsc__close_listener_t *on_close;
     size_t n_on_close;
@@ -204,7 +205,7 @@ dmsc__face_t *dmsc__face_get(dmsc_facetable_t *ft, dmsc_faceid_t id);
 void dmsc__listener_add(dmsc_facetable_t *ft, dmsc__listener_t *l);
 /* Count and (rate-limited) log a drop below the forwarder. id may be 0. */
 void dmsc__drop(dmsc_facetable_t *ft, dmsc_faceid_t id, int reason, int err, const char *where);
-/* Run dmsc__stream_flush before the loop next blocks:
+/* Run dmsc__stream_flush and dmsc__udp_flush before the loop next blocks:
  * after this turn's I/O callbacks, or before polling if the send came from
  * a timer or deferred work. */
 void dmsc__flush_schedule(dmsc_facetable_t *ft);
@@ -225,6 +226,8 @@ int dmsc__udp_create(dmsc_facetable_t *ft, const struct sockaddr *sa, int persis
 /* Periodic: idle timeout and keep-alive of one UDP face. */
 void dmsc__udp_sweep(dmsc__face_t *f, uint64_t now_ms);
 bool dmsc__face_is_udp(const dmsc__face_t *f);
+/* Send what every UDP channel queued during this loop turn. */
+void dmsc__udp_flush(dmsc_facetable_t *ft);
 
 /* ---- stream.c / tcp.c / unix.c ---- */
 /* Write what every stream face queued during this loop turn. */

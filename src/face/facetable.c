@@ -83,8 +83,8 @@ void dmsc__face_schedule(dmsc__face_t *f)
 static void flush_now(dmsc_facetable_t *ft)
 {
     uv_check_stop(&ft->flush);
-    uv_prepare_stop(&ft->flush_prep);
     dmsc__stream_flush(ft);
+    dmsc__udp_flush(ft);
 }
 
 static void on_flush(uv_check_t *h)
@@ -94,14 +94,14 @@ static void on_flush(uv_check_t *h)
 
 static void on_flush_prep(uv_prepare_t *h)
 {
-    flush_now(h->data);
+    dmsc_facetable_t *ft = h->data;
+    if (ft->flush_head || ft->udp_flush_head) flush_now(ft);
 }
 
 void dmsc__flush_schedule(dmsc_facetable_t *ft)
 {
     if (ft->shutting_down) return;
     uv_check_start(&ft->flush, on_flush); /* no-op if active */
-    uv_prepare_start(&ft->flush_prep, on_flush_prep);
 }
 
 static void on_sweep(uv_timer_t *t)
@@ -157,8 +157,14 @@ int dmsc_facetable_new(dmsc_facetable_t **out, uv_loop_t *loop, const dmsc_facet
     ft->defer.data = ft;
     uv_check_init(loop, &ft->flush);
     ft->flush.data = ft;
+    /* The prepare handle stays active: libuv runs the prepare handles started
+     * later (the gateway's, whose flush may resume fetches and send) before
+     * this one, so nothing they send waits for the next wake-up. Unref'd: it
+     * does not keep the loop alive. */
     uv_prepare_init(loop, &ft->flush_prep);
     ft->flush_prep.data = ft;
+    uv_prepare_start(&ft->flush_prep, on_flush_prep);
+    uv_unref((uv_handle_t *)&ft->flush_prep);
     uv_timer_init(loop, &ft->sweep);
     ft->sweep.data = ft;
     uv_timer_start(&ft->sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
@@ -229,6 +235,7 @@ static dmsc_faceid_t *collect_ids(dmsc_facetable_t *ft, size_t *n);
 void dmsc_facetable_shutdown(dmsc_facetable_t *ft)
 {
     if (ft->shutting_down) return;
+    dmsc__udp_flush(ft); /* what this turn queued still goes out */
     ft->shutting_down = true;
 
     /* deferred work will not run any more: detach the list */

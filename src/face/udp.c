@@ -19,11 +19,28 @@
  * option makes the next send or receive on the socket fail once with the
  * pending error (sk_err), whichever endpoint it concerns: sends are retried
  * once and receives go on, so other faces do not notice.
+ *
+ * Batching: a send copies the datagram into the channel's transmit buffer
+ * and the channel is flushed when the loop turn ends (dmsc__flush_schedule)
+ * or the buffer fills. Consecutive datagrams to one face of the same size
+ * (the last of a run may be shorter) form one run, sent as a single
+ * UDP_SEGMENT (GSO) message; all runs of a turn go in one sendmmsg. A
+ * window of Data answered in one turn, or the Interests a consumer sends
+ * for it, thus cost one system call and one trip through the stack instead
+ * of one per packet (the wire carries the same datagrams). A run the kernel
+ * refuses (segment above the route's MTU: EINVAL; no checksum offload: EIO)
+ * is sent datagram by datagram, and the face stops building runs of that
+ * size. The receive side asks for UDP_GRO: datagrams the kernel coalesced
+ * (a GSO run on loopback, a GRO flow on a NIC) arrive as one buffer with
+ * their size in a control message and are split back here. Without kernel
+ * support (setsockopt fails) the channel sends plain datagrams, still in
+ * one sendmmsg per turn, and receives one datagram per buffer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +59,28 @@
 #define UDP_SOCKBUF (16 << 20)
 #define UDP_ERRQ_MAX 64 /* error-queue entries read per poll event */
 #define UDP_POLL_EVENTS (UV_READABLE | UV_PRIORITIZED)
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* Linux 5.0 */
+#endif
+#define UDP_TX_MSGS 64         /* sendmmsg entries (datagrams or GSO runs) per flush */
+#define UDP_TX_BYTES (1 << 20) /* queued bytes that force a flush within a turn */
+#define UDP_GSO_SEGS 64        /* datagrams per run (the kernel's UDP_MAX_SEGMENTS) */
+#define UDP_GSO_BYTES 65500 /* bytes per run: one IP packet (65535) less the IP and UDP headers */
+#define UDP_GRO_SLOT 65536  /* receive buffer for a coalesced run */
+
+/* One queued datagram, or a run of datagrams to one face sent with GSO. */
+typedef struct {
+    struct sockaddr_storage ra;
+    socklen_t ralen;
+    dmsc_faceid_t face;
+    uint32_t off, len; /* bytes in the channel's txbuf */
+    uint16_t seg;      /* size of every datagram of the run but the last */
+    uint16_t nseg;     /* datagrams */
+    bool open;         /* a datagram of size <= seg may still join */
+} udp_txmsg_t;
 
 struct dmsc__udp_channel {
     dmsc__listener_t l; /* first: freed through it */
@@ -56,6 +95,20 @@ struct dmsc__udp_channel {
     struct mmsghdr msgs[UDP_BATCH];
     struct iovec iovs[UDP_BATCH];
     struct sockaddr_storage addrs[UDP_BATCH];
+    union {
+        struct cmsghdr align;
+        uint8_t b[CMSG_SPACE(sizeof(int))];
+    } rxctl[UDP_BATCH];
+    size_t rx_max; /* largest datagram accepted (a whole packet + LP header) */
+    bool gro;      /* UDP_GRO on: buffers may hold several datagrams */
+    bool gso;      /* UDP_SEGMENT accepted by the socket */
+    /* transmit batch (see the header comment) */
+    uint8_t *txbuf;
+    size_t txlen;
+    int ntx;
+    udp_txmsg_t tx[UDP_TX_MSGS];
+    bool in_flush; /* on ft->udp_flush_head */
+    dmsc__udp_channel_t *flush_next;
 };
 
 typedef struct {
@@ -64,6 +117,7 @@ typedef struct {
     struct sockaddr_storage ra; /* in the socket's family (v4-mapped on a dual-stack socket) */
     socklen_t ralen;
     uint64_t key;
+    uint16_t gso_max; /* largest run segment the kernel took for this peer */
 } udp_face_t;
 
 static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t len);
@@ -120,13 +174,14 @@ static udp_face_t *face_new(dmsc__udp_channel_t *ch, const struct sockaddr_stora
     uf->ralen =
         ra->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     uf->key = key;
+    uf->gso_max = ch->gso ? UINT16_MAX : 0;
     dmsc__face_t *f = &uf->base;
     f->datagram = true;
     f->scope = DMSC_SCOPE_NONLOCAL; /* NFD: unicast UDP is always non-local */
     f->persistency = persistency;
     f->flags = flags & ~(uint32_t)DMSC_FACE_FLAG_LOCAL_FIELDS;
     f->mtu = ft->cfg.udp_mtu;
-    f->rx_max = ch->slot;
+    f->rx_max = ch->rx_max;
     f->tx_max = DMSC_TLV_DGRAM_MAX;
     dmsc__uri_from_sa(f->remote_uri, sizeof f->remote_uri, "udp", (const struct sockaddr *)ra);
     memcpy(f->local_uri, ch->local_uri, sizeof f->local_uri);
@@ -153,7 +208,7 @@ static void on_datagram(dmsc__udp_channel_t *ch, struct sockaddr_storage *ra, co
         dmsc__drop(ft, 0, DMSC_DROP_MALFORMED, DMSC_EINVAL, "udp-endpoint-collision");
         return;
     }
-    if (trunc) {
+    if (trunc || n > ch->rx_max) {
         if (uf) uf->base.lc.in_lp_invalid++;
         dmsc__drop(ft, uf ? uf->base.id : 0, DMSC_DROP_TOO_BIG, DMSC_ETOOBIG, "udp");
         return;
@@ -225,6 +280,21 @@ static void drain_errors(dmsc__udp_channel_t *ch)
     }
 }
 
+/* The datagram size of a buffer the kernel coalesced (UDP_GRO), else 0. */
+static size_t gro_size(const struct msghdr *m)
+{
+    if (!m->msg_control) return 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+            c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(c), sizeof v);
+            return v > 0 ? (size_t)v : 0;
+        }
+    }
+    return 0;
+}
+
 static void on_readable(uv_poll_t *h, int status, int events)
 {
     dmsc__udp_channel_t *ch = h->data;
@@ -244,8 +314,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
             m->msg_namelen = sizeof ch->addrs[i];
             m->msg_iov = &ch->iovs[i];
             m->msg_iovlen = 1;
-            m->msg_control = NULL;
-            m->msg_controllen = 0;
+            m->msg_control = ch->gro ? ch->rxctl[i].b : NULL;
+            m->msg_controllen = ch->gro ? sizeof ch->rxctl[i].b : 0;
             m->msg_flags = 0;
         }
         int n = recvmmsg(ch->fd, ch->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -258,35 +328,255 @@ static void on_readable(uv_poll_t *h, int status, int events)
         uint64_t now_ns = uv_hrtime();
         for (int i = 0; i < n; i++) {
             if (ch->ft->shutting_down) return;
-            on_datagram(ch, &ch->addrs[i], ch->iovs[i].iov_base, ch->msgs[i].msg_len,
-                        (ch->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now_ns);
+            const uint8_t *p = ch->iovs[i].iov_base;
+            size_t len = ch->msgs[i].msg_len;
+            bool trunc = (ch->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+            size_t seg = trunc ? 0 : gro_size(&ch->msgs[i].msg_hdr);
+            if (seg == 0 || seg >= len) {
+                on_datagram(ch, &ch->addrs[i], p, len, trunc, now_ns);
+                continue;
+            }
+            /* datagrams the kernel coalesced: all seg bytes but the last */
+            for (size_t off = 0; off < len && !ch->ft->shutting_down; off += seg)
+                on_datagram(ch, &ch->addrs[i], p + off, len - off < seg ? len - off : seg, false,
+                            now_ns);
         }
         if (n < UDP_BATCH) break;
     }
 }
 
+/* ---- sending ---- */
+
+/* Send one message now (a datagram, or a run when seg > 0). Returns the
+ * sendmsg result; errno as it left it. */
+static ssize_t send_msg(dmsc__udp_channel_t *ch, const struct sockaddr_storage *ra, socklen_t ralen,
+                        const struct iovec *iov, int iovcnt, uint16_t seg)
+{
+    union {
+        struct cmsghdr align;
+        uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
+    } ctl;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = (void *)ra;
+    m.msg_namelen = ralen;
+    m.msg_iov = (struct iovec *)iov;
+    m.msg_iovlen = (size_t)iovcnt;
+    if (seg) {
+        memset(&ctl, 0, sizeof ctl);
+        m.msg_control = ctl.b;
+        m.msg_controllen = sizeof ctl.b;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    }
+    return sendmsg(ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* errno of a failed send -> DMSC_ENOBUFS (socket buffer full) or DMSC_EINVAL;
+ * an unreachable peer (interface down) is reported to its face. */
+static int send_error(dmsc__udp_channel_t *ch, dmsc_faceid_t id, int e)
+{
+    dmsc__face_t *f = dmsc__face_get(ch->ft, id);
+    if (f && (e == EHOSTUNREACH || e == ENETUNREACH)) dmsc__face_unreachable(f, e);
+    if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) return DMSC_ENOBUFS;
+    DMSC_LOGD("face", "face=%u event=send-error errno=%d", id, e);
+    return DMSC_EINVAL;
+}
+
+/* A queued message could not be sent: its datagrams are dropped, counted on
+ * the face (out_drops) and by the forwarder (face-down), as a send that
+ * fails at once would be. */
+static void tx_lost(dmsc__udp_channel_t *ch, const udp_txmsg_t *m, int e)
+{
+    int rc = send_error(ch, m->face, e);
+    dmsc__face_t *f = dmsc__face_get(ch->ft, m->face);
+    if (f) {
+        f->lc.out_drops += m->nseg;
+        f->lc.out_lp_packets -= f->lc.out_lp_packets < m->nseg ? f->lc.out_lp_packets : m->nseg;
+    }
+    for (uint16_t k = 0; k < m->nseg; k++)
+        dmsc__drop(ch->ft, m->face, DMSC_DROP_FACE_DOWN, rc, "udp-send");
+}
+
+/* Send message m now; once more if the first failure was an unreachable
+ * error (either a pending ICMP error of the socket, for any endpoint,
+ * consumed by this call, or no route to this peer). 0 or errno. */
+static int tx_one(dmsc__udp_channel_t *ch, const udp_txmsg_t *m, const struct iovec *iov,
+                  int iovcnt, uint16_t seg)
+{
+    ssize_t w = send_msg(ch, &m->ra, m->ralen, iov, iovcnt, seg);
+    if (w < 0 && unreachable_errno(errno)) w = send_msg(ch, &m->ra, m->ralen, iov, iovcnt, seg);
+    return w < 0 ? errno : 0;
+}
+
+/* A run the kernel would not segment: its datagrams one by one, and runs of
+ * this size no more for the face. */
+static void tx_split(dmsc__udp_channel_t *ch, const udp_txmsg_t *m, int e)
+{
+    dmsc__face_t *f = dmsc__face_get(ch->ft, m->face);
+    if (f && dmsc__face_is_udp(f)) {
+        udp_face_t *uf = (udp_face_t *)f;
+        /* EIO: the device cannot checksum a run (no GSO at all); EINVAL /
+         * EMSGSIZE: the segment exceeds the route's MTU */
+        uint16_t max = e == EIO || m->seg < 2 ? 0 : (uint16_t)(m->seg - 1);
+        if (uf->gso_max > max) {
+            uf->gso_max = max;
+            DMSC_LOGD("face", "face=%u event=gso-refused seg=%u errno=%d gso_max=%u", f->id, m->seg,
+                      e, max);
+        }
+    }
+    uint32_t off = 0;
+    for (uint16_t k = 0; k < m->nseg; k++) {
+        uint32_t n = m->len - off < m->seg ? m->len - off : m->seg;
+        struct iovec iov = {ch->txbuf + m->off + off, n};
+        udp_txmsg_t one = *m;
+        one.nseg = 1;
+        int err = tx_one(ch, m, &iov, 1, 0);
+        if (err) tx_lost(ch, &one, err);
+        off += n;
+    }
+}
+
+static bool gso_refused(int e)
+{
+    return e == EIO || e == EINVAL || e == EMSGSIZE || e == ENOPROTOOPT || e == EOPNOTSUPP;
+}
+
+/* Send everything the channel queued, in order: one sendmmsg while the
+ * kernel takes them, a message at a time around a failure. */
+static void tx_flush(dmsc__udp_channel_t *ch)
+{
+    int n = ch->ntx;
+    ch->ntx = 0;
+    if (n == 0) {
+        ch->txlen = 0;
+        return;
+    }
+    struct mmsghdr mm[UDP_TX_MSGS];
+    struct iovec iov[UDP_TX_MSGS];
+    union {
+        struct cmsghdr align;
+        uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
+    } ctl[UDP_TX_MSGS];
+    memset(mm, 0, sizeof(mm[0]) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        udp_txmsg_t *m = &ch->tx[i];
+        struct msghdr *h = &mm[i].msg_hdr;
+        iov[i].iov_base = ch->txbuf + m->off;
+        iov[i].iov_len = m->len;
+        h->msg_name = &m->ra;
+        h->msg_namelen = m->ralen;
+        h->msg_iov = &iov[i];
+        h->msg_iovlen = 1;
+        if (m->nseg > 1) {
+            memset(&ctl[i], 0, sizeof ctl[i]);
+            h->msg_control = ctl[i].b;
+            h->msg_controllen = sizeof ctl[i].b;
+            struct cmsghdr *c = CMSG_FIRSTHDR(h);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            memcpy(CMSG_DATA(c), &m->seg, sizeof m->seg);
+        }
+    }
+    for (int i = 0; i < n;) {
+        int r = sendmmsg(ch->fd, mm + i, (unsigned)(n - i), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r > 0) {
+            i += r;
+            continue;
+        }
+        int e = r < 0 ? errno : EAGAIN;
+        if (e == EINTR) continue;
+        /* message i failed: find out why on its own */
+        udp_txmsg_t *m = &ch->tx[i];
+        int err = tx_one(ch, m, &iov[i], 1, m->nseg > 1 ? m->seg : 0);
+        if (err && m->nseg > 1 && gso_refused(err))
+            tx_split(ch, m, err);
+        else if (err)
+            tx_lost(ch, m, err);
+        i++;
+    }
+    ch->txlen = 0;
+}
+
+void dmsc__udp_flush(dmsc_facetable_t *ft)
+{
+    while (ft->udp_flush_head) {
+        dmsc__udp_channel_t *ch = ft->udp_flush_head;
+        ft->udp_flush_head = ch->flush_next;
+        ch->flush_next = NULL;
+        ch->in_flush = false;
+        tx_flush(ch);
+    }
+}
+
+static void flush_unlink(dmsc__udp_channel_t *ch)
+{
+    if (!ch->in_flush) return;
+    for (dmsc__udp_channel_t **pp = &ch->ft->udp_flush_head; *pp; pp = &(*pp)->flush_next)
+        if (*pp == ch) {
+            *pp = ch->flush_next;
+            break;
+        }
+    ch->in_flush = false;
+    ch->flush_next = NULL;
+}
+
+/* Send now, without batching (no transmit buffer, or a datagram too large
+ * for it). */
+static int send_now(udp_face_t *uf, const struct iovec *iov, int iovcnt)
+{
+    udp_txmsg_t m = {.ralen = uf->ralen, .face = uf->base.id, .nseg = 1};
+    m.ra = uf->ra;
+    int err = tx_one(uf->ch, &m, iov, iovcnt, 0);
+    return err ? send_error(uf->ch, uf->base.id, err) : 0;
+}
+
 static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t len)
 {
     udp_face_t *uf = (udp_face_t *)f;
-    struct msghdr m;
-    memset(&m, 0, sizeof m);
-    m.msg_name = &uf->ra;
-    m.msg_namelen = uf->ralen;
-    m.msg_iov = (struct iovec *)iov;
-    m.msg_iovlen = (size_t)iovcnt;
-    ssize_t w = sendmsg(uf->ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (w < 0 && unreachable_errno(errno)) {
-        /* either a pending ICMP error of the socket (any endpoint: consumed
-         * by this call; the error queue says whose) or no route to this
-         * peer (interface down): send again, and report the second */
-        w = sendmsg(uf->ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (w < 0 && (errno == EHOSTUNREACH || errno == ENETUNREACH))
-            dmsc__face_unreachable(f, errno);
+    dmsc__udp_channel_t *ch = uf->ch;
+    if (!ch->txbuf || len > UDP_GSO_BYTES || len > UINT16_MAX || ch->ft->shutting_down)
+        return send_now(uf, iov, iovcnt);
+    udp_txmsg_t *m = ch->ntx ? &ch->tx[ch->ntx - 1] : NULL;
+    bool join = m && m->open && m->face == f->id && len <= m->seg && m->nseg < UDP_GSO_SEGS &&
+                m->len + len <= UDP_GSO_BYTES && m->seg <= uf->gso_max;
+    if ((!join && ch->ntx == UDP_TX_MSGS) || ch->txlen + len > UDP_TX_BYTES) {
+        tx_flush(ch);
+        m = NULL;
+        join = false;
     }
-    if (w == (ssize_t)len) return 0;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) return DMSC_ENOBUFS;
-    DMSC_LOGD("face", "face=%u event=send-error errno=%d", f->id, w < 0 ? errno : 0);
-    return DMSC_EINVAL;
+    uint8_t *p = ch->txbuf + ch->txlen;
+    for (int i = 0; i < iovcnt; i++) {
+        memcpy(p, iov[i].iov_base, iov[i].iov_len);
+        p += iov[i].iov_len;
+    }
+    if (join) {
+        m->len += (uint32_t)len;
+        m->nseg++;
+        if (len < m->seg) m->open = false; /* a shorter datagram ends a run */
+    } else {
+        m = &ch->tx[ch->ntx++];
+        m->ra = uf->ra;
+        m->ralen = uf->ralen;
+        m->face = f->id;
+        m->off = (uint32_t)ch->txlen;
+        m->len = (uint32_t)len;
+        m->seg = (uint16_t)len;
+        m->nseg = 1;
+        m->open = uf->gso_max >= len;
+    }
+    ch->txlen += len;
+    if (!ch->in_flush) {
+        ch->in_flush = true;
+        ch->flush_next = ch->ft->udp_flush_head;
+        ch->ft->udp_flush_head = ch;
+        dmsc__flush_schedule(ch->ft);
+    }
+    return 0;
 }
 
 static void udp_close(dmsc__face_t *f)
@@ -314,13 +604,16 @@ static void on_channel_closed(uv_handle_t *h)
     close(ch->fd);
     dmsc__map_free(&ch->eps);
     free(ch->bufs);
+    free(ch->txbuf);
     free(ch);
 }
 
 static void channel_close(dmsc__listener_t *l)
 {
     dmsc__udp_channel_t *ch = (dmsc__udp_channel_t *)l;
-    /* faces were destroyed first (shutdown order) */
+    /* faces were destroyed first (shutdown order); what they queued goes */
+    flush_unlink(ch);
+    tx_flush(ch);
     uv_poll_stop(&ch->poll);
     uv_close((uv_handle_t *)&ch->poll, on_channel_closed);
 }
@@ -387,11 +680,18 @@ static int channel_open(dmsc_facetable_t *ft, const struct sockaddr_storage *bin
     ch->ft = ft;
     ch->fd = fd;
     ch->family = family;
-    ch->slot = ft->cfg.udp_mtu;
-    if (ch->slot < DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX)
-        ch->slot = DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX; /* a whole 8800 packet + LP header */
+    ch->rx_max = ft->cfg.udp_mtu;
+    if (ch->rx_max < DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX)
+        ch->rx_max = DMSC_TLV_DGRAM_MAX + DMSC_LPFRAG_HDR_MAX; /* a whole 8800 packet + LP header */
+    ch->slot = ch->rx_max;
+    ch->gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+    if (ch->gro && ch->slot < UDP_GRO_SLOT) ch->slot = UDP_GRO_SLOT;
+    ch->gso = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
     ch->bufs = malloc(ch->slot * UDP_BATCH);
-    if (!ch->bufs) {
+    ch->txbuf = malloc(UDP_TX_BYTES);
+    if (!ch->bufs || !ch->txbuf) {
+        free(ch->bufs);
+        free(ch->txbuf);
         free(ch);
         close(fd);
         return DMSC_ENOMEM;
