@@ -29,6 +29,24 @@ enum {
 
 #define DMSC_FACE_URI_MAX 128
 
+/* Link-service and transport counters of one face (what the forwarder
+ * cannot see). Returned by dmsc_facetable_link_counters(). */
+typedef struct {
+    uint64_t in_lp_packets;   /* LpPackets and bare packets received */
+    uint64_t in_idle;         /* LpPackets without Fragment (keep-alive) */
+    uint64_t in_lp_invalid;   /* undecodable LpPacket or disallowed field */
+    uint64_t in_net_invalid;  /* Fragment is not an Interest or Data */
+    uint64_t in_frags;        /* fragments received */
+    uint64_t in_reasm_drops;  /* fragments the reassembler dropped (bad, dup, timeout...) */
+    uint64_t out_lp_packets;  /* LpPackets and bare packets sent (fragments count one each) */
+    uint64_t out_frags;       /* of which fragments */
+    uint64_t out_idle;        /* keep-alives sent */
+    uint64_t out_drops;       /* send failed: queue full, socket error, too big */
+    uint64_t out_cmarks;      /* packets sent with a CongestionMark this face added */
+    uint64_t out_queue_bytes; /* stream faces: bytes queued now */
+    uint64_t out_queue_hiwat; /* stream faces: highest queue bytes seen */
+} dmsc_face_link_counters_t;
+
 typedef struct {
     dmsc_faceid_t id;
     char remote_uri[DMSC_FACE_URI_MAX]; /* udp4://127.0.0.1:6363, tcp4://..., unix:///path,
@@ -40,6 +58,7 @@ typedef struct {
     uint32_t flags;  /* DMSC_FACE_FLAG_* */
     uint64_t mtu;    /* 0 = unlimited (stream faces) */
     const dmsc_fw_face_counters_t *counters;
+    dmsc_face_link_counters_t link; /* as dmsc_facetable_link_counters() */
 } dmsc_face_info_t;
 
 typedef struct dmsc_facetable dmsc_facetable_t;
@@ -123,23 +142,6 @@ typedef struct {
 } dmsc_facetable_config_t;
 
 void dmsc_facetable_config_default(dmsc_facetable_config_t *cfg);
-
-/* Link-service and transport counters of one face (what the forwarder
- * cannot see). Returned by dmsc_facetable_link_counters(). */
-typedef struct {
-    uint64_t in_lp_packets;   /* LpPackets and bare packets received */
-    uint64_t in_idle;         /* LpPackets without Fragment (keep-alive) */
-    uint64_t in_lp_invalid;   /* undecodable LpPacket or disallowed field */
-    uint64_t in_net_invalid;  /* Fragment is not an Interest or Data */
-    uint64_t in_frags;        /* fragments received */
-    uint64_t in_reasm_drops;  /* fragments the reassembler dropped (bad, dup, timeout...) */
-    uint64_t out_lp_packets;  /* LpPackets and bare packets sent (fragments count one each) */
-    uint64_t out_frags;       /* of which fragments */
-    uint64_t out_idle;        /* keep-alives sent */
-    uint64_t out_drops;       /* send failed: queue full, socket error, too big */
-    uint64_t out_queue_bytes; /* stream faces: bytes queued now */
-    uint64_t out_queue_hiwat; /* stream faces: highest queue bytes seen */
-} dmsc_face_link_counters_t;
 
 /* 0 or DMSC_EINVAL (no such face). */
 int dmsc_facetable_link_counters(dmsc_facetable_t *ft, dmsc_faceid_t id,

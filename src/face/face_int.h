@@ -87,6 +87,9 @@ typedef struct {
     void (*close)(dmsc__face_t *f);
     /* Fill the transport part of the counters (queue bytes); may be NULL. */
     void (*stats)(const dmsc__face_t *f, dmsc_face_link_counters_t *out);
+    /* Bytes waiting in the face's send queue (congestion marking); NULL for
+     * transports without one. */
+    size_t (*queued)(const dmsc__face_t *f);
 } dmsc__transport_ops_t;
 
 enum { DMSC__FACE_UP = 0, DMSC__FACE_CLOSING = 1 };
@@ -112,6 +115,11 @@ struct dmsc__face {
     size_t tx_max;     /* largest network packet sent */
     uint64_t frag_seq; /* next Sequence for fragments */
     uint64_t last_rx_ms, last_tx_ms;
+    /* congestion marking (NFD GenericLinkService::checkCongestionLevel):
+     * next time (us) a packet is marked while the queue stays above the
+     * threshold (0: not in a congestion episode), marks in this episode */
+    uint64_t cm_next_us;
+    uint32_t cm_marked;
     dmsc_face_link_counters_t lc;
     const char *close_why; /* reason given to dmsc__face_fail */
     dmsc__face_t *pending_next;

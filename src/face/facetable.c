@@ -452,6 +452,8 @@ static void fill_info(const dmsc__face_t *f, dmsc_face_info_t *out)
     out->flags = f->flags;
     out->mtu = f->mtu;
     out->counters = f->ft->fw ? dmsc_fw_face_counters(f->ft->fw, f->id) : NULL;
+    out->link = f->lc;
+    if (f->ops->stats) f->ops->stats(f, &out->link);
 }
 
 int dmsc_facetable_get(dmsc_facetable_t *ft, dmsc_faceid_t id, dmsc_face_info_t *out)

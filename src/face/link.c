@@ -13,11 +13,24 @@
  * (local faces with LocalFields only) in one LpPacket header, written in
  * front of the packet with scatter-gather (no copy of the packet); bare
  * packet when there is no field. Datagram faces fragment above their MTU.
+ *
+ * Congestion marking (faces with the CongestionMarking flag and a send
+ * queue: TCP, Unix), as NFD's GenericLinkService: while the queue stays
+ * above CM_THRESHOLD bytes, the first packet sent CM_INTERVAL_US after it
+ * rose above gets CongestionMark=1, then one every CM_INTERVAL_US /
+ * sqrt(marks + 1) (CoDel's control law); the episode ends when a send finds
+ * the queue below the threshold. A mark already on the packet (propagated
+ * from upstream by the forwarder) is kept.
  */
+#include <math.h>
 #include <string.h>
+#include <uv.h>
 
 #include "base/err.h"
 #include "face/face_int.h"
+
+#define CM_THRESHOLD (64 * 1024) /* NFD's DefaultCongestionThreshold (bytes) */
+#define CM_INTERVAL_US 100000    /* NFD's BaseCongestionMarkingInterval (100 ms) */
 
 /* Largest LP header we write in front of a whole packet. */
 #define TX_HDR_MAX 128
@@ -132,8 +145,37 @@ void dmsc__link_rx(dmsc__face_t *f, const uint8_t *p, size_t n, uint64_t now_ns)
     dmsc__deliver(f, &pkt, now_ns);
 }
 
+/* Whether the packet f sends now gets a CongestionMark (see the top). */
+static bool congestion_mark(dmsc__face_t *f)
+{
+    if (!(f->flags & DMSC_FACE_FLAG_CONGESTION_MARKING) || !f->ops->queued) return false;
+    size_t q = f->ops->queued(f);
+    if (q <= CM_THRESHOLD) {
+        f->cm_next_us = 0; /* the episode (if any) is over */
+        f->cm_marked = 0;
+        return false;
+    }
+    if (q >= f->ft->cfg.send_queue_max / 2) {
+        /* a burst half-way to drops: every packet is marked until the
+         * queue drains (consumers decrease once per round trip) */
+        f->lc.out_cmarks++;
+        return true;
+    }
+    uint64_t now = uv_hrtime() / 1000;
+    if (f->cm_next_us == 0) {
+        f->cm_next_us = now + CM_INTERVAL_US;
+        return false;
+    }
+    if (now < f->cm_next_us) return false;
+    f->cm_marked++;
+    f->cm_next_us += (uint64_t)(CM_INTERVAL_US / sqrt((double)f->cm_marked + 1));
+    f->lc.out_cmarks++;
+    return true;
+}
+
 /* Header fields for pkt on f; returns the presence bits. */
-static uint32_t tx_fields(const dmsc__face_t *f, const dmsc_pkt_t *pkt, dmsc_lp_t *h)
+static uint32_t tx_fields(const dmsc__face_t *f, const dmsc_pkt_t *pkt, uint64_t cmark,
+                          dmsc_lp_t *h)
 {
     h->has = 0;
     if (pkt->pit_token.n >= DMSC_LP_PIT_TOKEN_MIN && pkt->pit_token.n <= DMSC_LP_PIT_TOKEN_MAX) {
@@ -153,9 +195,9 @@ static uint32_t tx_fields(const dmsc__face_t *f, const dmsc_pkt_t *pkt, dmsc_lp_
         h->has |= DMSC_LP_HAS_CACHE_POLICY;
         h->cache_policy = DMSC_LP_CACHE_NO_CACHE;
     }
-    if (pkt->congestion_mark) {
+    if (cmark) {
         h->has |= DMSC_LP_HAS_CONGESTION_MARK;
-        h->congestion_mark = pkt->congestion_mark;
+        h->congestion_mark = cmark;
     }
     return h->has;
 }
@@ -188,7 +230,9 @@ int dmsc__link_tx(dmsc__face_t *f, const dmsc_pkt_t *pkt)
     h.n_acks = 0;
     h.acks_ext = NULL;
     struct iovec iov[2];
-    uint32_t has = tx_fields(f, pkt, &h);
+    uint64_t cmark = pkt->congestion_mark;
+    if (!cmark && congestion_mark(f)) cmark = 1;
+    uint32_t has = tx_fields(f, pkt, cmark, &h);
 
     if (has == 0 && (!f->datagram || pkt->len <= f->mtu)) {
         iov[0].iov_base = (void *)pkt->wire;
@@ -218,7 +262,7 @@ int dmsc__link_tx(dmsc__face_t *f, const dmsc_pkt_t *pkt)
     /* datagram face and the packet does not fit the MTU: fragment */
     dmsc_lp_t full;
     dmsc_lp_init(&full);
-    tx_fields(f, pkt, &full);
+    tx_fields(f, pkt, cmark, &full);
     dmsc_lpfrag_split_t s;
     int rc = dmsc_lpfrag_split_init(&s, has ? &full : NULL, dmsc_slice(pkt->wire, pkt->len), f->mtu,
                                     TX_MAX_FRAGS, &f->frag_seq);

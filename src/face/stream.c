@@ -86,6 +86,9 @@ dmsc__stream_face_t *dmsc__stream_new(dmsc_facetable_t *ft, const dmsc__transpor
     sf->base.mtu = 0;
     sf->base.rx_max = ft->cfg.max_packet;
     sf->base.tx_max = ft->cfg.max_packet;
+    /* stream faces have a send queue: congestion marking on by default
+     * (faces/update can turn it off) */
+    sf->base.flags = DMSC_FACE_FLAG_CONGESTION_MARKING;
     sf->h.handle.data = sf;
     sf->op.next = sf->op.prev = &sf->op;
     return sf;
@@ -419,6 +422,11 @@ static void stream_stats(const dmsc__face_t *f, dmsc_face_link_counters_t *out)
     out->out_queue_bytes = sf->txq.bytes;
 }
 
+static size_t stream_queued(const dmsc__face_t *f)
+{
+    return ((const dmsc__stream_face_t *)f)->txq.bytes;
+}
+
 void dmsc__stream_sweep(dmsc__face_t *f)
 {
     dmsc__stream_face_t *sf = (dmsc__stream_face_t *)f;
@@ -516,7 +524,7 @@ uv_connect_t *dmsc__stream_connect_req(dmsc__stream_face_t *sf, int persistency,
                                        void (*connected)(dmsc__stream_face_t *))
 {
     sf->base.persistency = persistency;
-    sf->base.flags = flags;
+    sf->base.flags = flags | DMSC_FACE_FLAG_CONGESTION_MARKING;
     sf->ccb = cb;
     sf->carg = arg;
     sf->connected = connected;
@@ -540,6 +548,7 @@ const dmsc__transport_ops_t dmsc__tcp_ops = {
     .send = stream_send,
     .close = stream_close,
     .stats = stream_stats,
+    .queued = stream_queued,
 };
 
 const dmsc__transport_ops_t dmsc__unix_ops = {
@@ -547,4 +556,5 @@ const dmsc__transport_ops_t dmsc__unix_ops = {
     .send = stream_send,
     .close = stream_close,
     .stats = stream_stats,
+    .queued = stream_queued,
 };

@@ -65,10 +65,12 @@ static void send_nack(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, siz
     send_pkt(fw, f, &p);
 }
 
-/* no_cache: the Data came with CachePolicy NoCache; it goes on with it, as
- * NFD's link service carries the CachePolicy tag with the Data */
+/* no_cache: the Data came with CachePolicy NoCache; cmark: its
+ * CongestionMark. Both go on with it, as NFD keeps the CachePolicy and
+ * CongestionMark tags on the Data it forwards (a consumer learns of
+ * congestion at any hop upstream) */
 static void send_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, size_t len,
-                      dmsc_slice_t tok, dmsc_faceid_t from, bool no_cache)
+                      dmsc_slice_t tok, dmsc_faceid_t from, bool no_cache, uint64_t cmark)
 {
     dmsc_pkt_t p;
     memset(&p, 0, sizeof p);
@@ -78,6 +80,7 @@ static void send_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const uint8_t *wire, siz
     p.pit_token = tok;
     p.incoming_face = from;
     p.no_cache = no_cache;
+    p.congestion_mark = cmark;
     send_pkt(fw, f, &p);
 }
 
@@ -356,7 +359,7 @@ static void on_interest(dmsc_fw_t *fw, dmsc_fw_face_t *f, const dmsc_pkt_t *pkt,
         dmsc_cs_entry_t *c =
             dmsc_cs_lookup(&fw->cs, &in.name, in.can_be_prefix, in.must_be_fresh, now);
         if (c) {
-            send_data(fw, f, c->wire, c->len, pkt->pit_token, DMSC_FACEID_CONTENT_STORE, false);
+            send_data(fw, f, c->wire, c->len, pkt->pit_token, DMSC_FACEID_CONTENT_STORE, false, 0);
             fw->ctr.satisfied_interests++;
             return;
         }
@@ -484,7 +487,7 @@ static void on_data(dmsc_fw_t *fw, dmsc_fw_face_t *f, const dmsc_pkt_t *pkt, uin
             if (!down || down->stamp == stamp) continue;
             down->stamp = stamp;
             send_data(fw, down, pkt->wire, pkt->len, dmsc_slice(r->tok, r->tok_len), f->id,
-                      pkt->no_cache);
+                      pkt->no_cache, pkt->congestion_mark);
         }
         /* NFD: a satisfied entry needs its nonces remembered only when a
          * MustBeFresh Interest could come back after the Data went stale */

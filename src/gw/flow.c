@@ -772,7 +772,7 @@ static void fetch_pump(gw_fetch_t *f)
     }
 }
 
-static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason);
+static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t lp);
 static bool fetch_reap(gw_fetch_t *f);
 
 /* The end is known now: withdraw what was asked past it. */
@@ -789,12 +789,23 @@ static void fetch_set_final(gw_fetch_t *f, uint64_t last)
     }
 }
 
-static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason)
+static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t lp)
 {
     slot_t *s = arg;
     gw_fetch_t *f = s->f;
-    seg_result(s, result, d, nack_reason);
+    seg_result(s, result, d, lp);
     fetch_reap(f);
+}
+
+/* A loss or a congestion mark: one window decrease per round trip (not
+ * again for segments sent before the last decrease). */
+static void fetch_congestion(gw_fetch_t *f, uint64_t seg, uint64_t now_us)
+{
+    if (!f->cc.has_rec_point || seg > f->cc.rec_point) {
+        dmsc_cc_on_loss(&f->cc, now_us);
+        f->cc.rec_point = f->next_send;
+        f->cc.has_rec_point = true;
+    }
 }
 
 /* s was lost (its Interest timed out, or later segments overtook it): one
@@ -802,11 +813,7 @@ static void on_seg_result(void *arg, int result, const dmsc_data_t *d, uint64_t 
 static bool seg_retransmit(gw_fetch_t *f, slot_t *s, uint64_t now_us)
 {
     f->g->ctr.seg_retx++;
-    if (!f->cc.has_rec_point || s->seg > f->cc.rec_point) {
-        dmsc_cc_on_loss(&f->cc, now_us);
-        f->cc.rec_point = f->next_send;
-        f->cc.has_rec_point = true;
-    }
+    fetch_congestion(f, s->seg, now_us);
     uint64_t stall = f->g->cfg.gateway.timeout_ms;
     if (stall < FETCH_STALL_MIN_MS) stall = FETCH_STALL_MIN_MS;
     ++s->retx;
@@ -842,7 +849,7 @@ static bool fetch_detect_loss(gw_fetch_t *f, uint64_t got, uint64_t now_us)
     return true;
 }
 
-static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nack_reason)
+static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t lp)
 {
     gw_fetch_t *f = s->f;
     dmsc_gw_t *g = f->g;
@@ -857,7 +864,6 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         return;
     }
     if (result == GW_RESULT_NACK) {
-        (void)nack_reason;
         fetch_fail(f, DMSC_HMAP_ERR_UPSTREAM_RESET);
         return;
     }
@@ -868,7 +874,14 @@ static void seg_result(slot_t *s, int result, const dmsc_data_t *d, uint64_t nac
         return;
     }
     if (!s->retx) dmsc_rtt_sample(&f->rtt, (double)(gw__now_ms(g) - s->sent_ms) * 1000.0);
-    dmsc_cc_on_data(&f->cc, now_us);
+    if (lp) {
+        /* CongestionMark: a queue on the path is building (NDNLPv2; as
+         * ndncatchunks, a decrease like a loss, without a retransmission) */
+        g->ctr.seg_marked++;
+        fetch_congestion(f, s->seg, now_us);
+    } else {
+        dmsc_cc_on_data(&f->cc, now_us);
+    }
     g->ctr.seg_fetched++;
     f->progress_ms = gw__now_ms(g);
     if (s->seg > f->next_deliver && !fetch_detect_loss(f, s->seg, now_us)) return;

@@ -344,7 +344,7 @@ static void on_data(dmsc_gw_t *g, const dmsc_pkt_t *pkt)
     uint64_t h = name_hash(d.name.value, d.name.len);
     gw_pend_t *p = *tab_slot(g, d.name.value, d.name.len, h);
     if (!p) return; /* late, or cancelled */
-    pend_finish(g, p, GW_RESULT_DATA, &d, 0);
+    pend_finish(g, p, GW_RESULT_DATA, &d, pkt->congestion_mark);
     arm_timer(g);
 }
 
@@ -638,6 +638,7 @@ static json_t *counters_json(const dmsc_gw_t *g)
     json_object_set_new(seg, "buffer_full", json_integer((json_int_t)c->seg_buffer_full));
     json_object_set_new(seg, "evicted", json_integer((json_int_t)c->seg_evicted));
     json_object_set_new(seg, "bad_length", json_integer((json_int_t)c->seg_bad_length));
+    json_object_set_new(seg, "congestion_marked", json_integer((json_int_t)c->seg_marked));
     json_object_set_new(o, "segments", seg);
     json_t *nd = json_object();
     json_object_set_new(nd, "interests", json_integer((json_int_t)c->interests_out));
@@ -830,6 +831,8 @@ static void metrics(void *arg, dmsc_metrics_t *m)
     dmsc_metrics_u64(m, l, 1, c->seg_fetched);
     l[0].value = "retransmitted";
     dmsc_metrics_u64(m, l, 1, c->seg_retx);
+    l[0].value = "congestion_marked";
+    dmsc_metrics_u64(m, l, 1, c->seg_marked);
     dmsc_metrics_family(m, "dmsc_gw_pending_interests", "gauge", "Interests the gateway waits on");
     dmsc_metrics_u64(m, NULL, 0, g->tab_n);
 }

@@ -45,8 +45,9 @@ typedef struct gw_ireq gw_ireq_t;
 enum { GW_RESULT_DATA = 0, GW_RESULT_NACK = 1, GW_RESULT_TIMEOUT = 2 };
 
 /* d: the Data (valid during the call) when result is GW_RESULT_DATA;
- * nack_reason when GW_RESULT_NACK. The wait handle is gone after the call. */
-typedef void (*gw_result_cb)(void *arg, int result, const dmsc_data_t *d, uint64_t nack_reason);
+ * lp: the Nack reason (GW_RESULT_NACK), or the CongestionMark the Data came
+ * with (GW_RESULT_DATA; 0: none). The wait handle is gone after the call. */
+typedef void (*gw_result_cb)(void *arg, int result, const dmsc_data_t *d, uint64_t lp);
 
 /* Counters of the whole gateway (admin API, /metrics). */
 typedef struct {
@@ -59,7 +60,7 @@ typedef struct {
     uint64_t ingress_duplicates, ingress_head_resent;
     uint64_t interests_out, interests_retx, data_in, nacks_in, timeouts;
     uint64_t seg_served, seg_held, seg_missing, seg_fetched, seg_retx, seg_buffer_full, seg_evicted,
-        seg_bad_length;
+        seg_bad_length, seg_marked;
     uint64_t body_bytes_in, body_bytes_out;
 } gw_counters_t;
 

@@ -744,6 +744,16 @@ static json_t *face_json(const dmsc_face_info_t *fi)
         json_object_set_new(cnt, pkt_fields[k], ju(v[k]));
     json_object_set_new(cnt, "pit_entries", ju(c->pit_entries));
     json_object_set_new(cnt, "drops", drops_json(c->drops));
+    const dmsc_face_link_counters_t *l = &fi->link;
+    json_t *link = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "in_lp_packets",
+        (json_int_t)l->in_lp_packets, "in_idle", (json_int_t)l->in_idle, "in_lp_invalid",
+        (json_int_t)l->in_lp_invalid, "in_net_invalid", (json_int_t)l->in_net_invalid, "in_frags",
+        (json_int_t)l->in_frags, "in_reasm_drops", (json_int_t)l->in_reasm_drops, "out_lp_packets",
+        (json_int_t)l->out_lp_packets, "out_frags", (json_int_t)l->out_frags, "out_idle",
+        (json_int_t)l->out_idle, "out_drops", (json_int_t)l->out_drops, "out_congestion_marks",
+        (json_int_t)l->out_cmarks, "out_queue_bytes", (json_int_t)l->out_queue_bytes);
+    if (link) json_object_set_new(cnt, "link", link);
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:{s:b, s:b, s:b}, s:I, s:o}", "id",
                      (json_int_t)fi->id, "remote_uri", fi->remote_uri, "local_uri", fi->local_uri,
                      "scope", scope_name(fi->scope), "persistency",

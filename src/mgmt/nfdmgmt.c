@@ -26,6 +26,7 @@ struct pending {
     void *arg;
     uint8_t *name; /* the command Interest's Name TLV-VALUE */
     size_t name_len;
+    uint32_t mask, flags; /* Flags/Mask of the command: applied to the new face */
 };
 
 /* One generated dataset version, kept so that its segments can be fetched. */
@@ -354,6 +355,12 @@ static void face_created(void *arg, int status, dmsc_faceid_t id)
     }
     dmsc_face_info_t fi;
     dmsc_nfd_cp_t props;
+    if (status == 0 && (p->mask & DMSC_FACE_FLAG_CONGESTION_MARKING) && face_exists(m, id, &fi)) {
+        /* stream faces start with congestion marking on: a Mask with the bit
+         * decides (the other bits were given to the face table) */
+        dmsc_facetable_update(m->ft, id, fi.persistency, DMSC_FACE_FLAG_CONGESTION_MARKING,
+                              p->flags);
+    }
     if (status >= 0 && face_exists(m, id, &fi)) {
         face_props(&fi, true, &props);
         if (status > 0) /* the face table found an equivalent face */
@@ -409,6 +416,8 @@ static void cmd_faces_create(cmd_t *c)
     }
     memcpy(p->name, c->in->name.value, c->in->name.len);
     p->name_len = c->in->name.len;
+    p->mask = (uint32_t)((cp->has & DMSC_CP_MASK) ? cp->mask : 0);
+    p->flags = flags;
     p->m = m;
     p->cb = c->cb;
     p->arg = c->arg;

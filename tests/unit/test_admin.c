@@ -118,6 +118,10 @@ static int setup(void **state)
     fc256.pit_entries = 3;
     fc256.drops[DMSC_DROP_NO_ROUTE] = 4;
     fc256.drops[DMSC_DROP_MALFORMED] = 1;
+    f->link.in_lp_packets = 13;
+    f->link.out_lp_packets = 16;
+    f->link.out_drops = 3;
+    f->link.out_cmarks = 2;
 
     fx->a = dmsc_admin_new(fx->fw, NULL, "/example/node/a");
     assert_non_null(fx->a);
@@ -603,7 +607,11 @@ static void test_view_faces(void **state)
              "\"pit_entries\":3,\"drops\":{\"malformed\":1,\"too-big\":0,"
              "\"hop-limit\":0,\"localhost-scope\":0,\"loop\":0,\"no-route\":4,"
              "\"pit-full\":0,\"pit-face-full\":0,\"unsolicited-data\":0,"
-             "\"unmatched-nack\":0,\"face-down\":0}}},{\"id\":257,"
+             "\"unmatched-nack\":0,\"face-down\":0},"
+             "\"link\":{\"in_lp_packets\":13,\"in_idle\":0,\"in_lp_invalid\":0,"
+             "\"in_net_invalid\":0,\"in_frags\":0,\"in_reasm_drops\":0,"
+             "\"out_lp_packets\":16,\"out_frags\":0,\"out_idle\":0,\"out_drops\":3,"
+             "\"out_congestion_marks\":2,\"out_queue_bytes\":0}}},{\"id\":257,"
              "\"remote_uri\":\"app://mgmt\",\"local_uri\":\"app://mgmt\","
              "\"scope\":\"local\",\"persistency\":\"permanent\","
              "\"link_type\":\"point-to-point\",\"flags\":{\"local_fields\":true,"
@@ -614,7 +622,11 @@ static void test_view_faces(void **state)
              "\"drops\":{\"malformed\":0,\"too-big\":0,\"hop-limit\":0,"
              "\"localhost-scope\":0,\"loop\":0,\"no-route\":0,\"pit-full\":0,"
              "\"pit-face-full\":0,\"unsolicited-data\":0,\"unmatched-nack\":0,"
-             "\"face-down\":2}}}]}\n");
+             "\"face-down\":2},"
+             "\"link\":{\"in_lp_packets\":0,\"in_idle\":0,\"in_lp_invalid\":0,"
+             "\"in_net_invalid\":0,\"in_frags\":0,\"in_reasm_drops\":0,"
+             "\"out_lp_packets\":0,\"out_frags\":0,\"out_idle\":0,\"out_drops\":0,"
+             "\"out_congestion_marks\":0,\"out_queue_bytes\":0}}}]}\n");
     assert_string_equal(b, want);
 }
 

@@ -734,8 +734,13 @@ static void test_cs_no_cache(void **state)
     p.wire = d.wire;
     p.len = d.len;
     p.no_cache = true;
+    p.congestion_mark = 1;
     dmsc_fw_receive(fw, P1, &p, T0 + MS);
     assert_sent(1, C1, DMSC_PKT_DATA);
+    /* CachePolicy and CongestionMark go on with the Data (NFD keeps both
+     * tags): a consumer learns of congestion at any hop upstream */
+    assert_true(sent(1)->no_cache);
+    assert_int_equal(sent(1)->congestion_mark, 1);
     assert_int_equal(ctr(fw)->cs_entries, 0);
     assert_int_equal(ctr(fw)->cs_inserts, 0);
     mk_interest(&i, "/a/nc", 2);

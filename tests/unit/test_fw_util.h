@@ -33,6 +33,8 @@ typedef struct {
     size_t tok_len;
     uint64_t nack_reason;
     uint64_t incoming_face;
+    uint64_t congestion_mark;
+    bool no_cache;
 } sent_t;
 
 #define MAX_SENT 64
@@ -61,6 +63,8 @@ static inline int mock_send(void *ctx, dmsc_faceid_t face, const dmsc_pkt_t *p)
     s->tok_len = p->pit_token.n;
     s->nack_reason = p->nack_reason;
     s->incoming_face = p->incoming_face;
+    s->congestion_mark = p->congestion_mark;
+    s->no_cache = p->no_cache;
     return 0;
 }
 
