@@ -37,6 +37,9 @@
 
 /* Fetch tunables. */
 #define FETCH_WINDOW_MAX 64
+/* Initial window, in segments: TCP's IW10 (RFC 6928). With 8000-byte
+ * segments a 64 KiB body (9 segments) is asked for in one round trip. */
+#define FETCH_WINDOW_INIT 10
 #define FETCH_RING 128 /* > FETCH_WINDOW_MAX */
 /* A fetch gives up when no segment has arrived for gateway.timeout (at
  * least this long): a producer may hold Interests while its source stalls,
@@ -975,7 +978,7 @@ int gw__fetch_new(dmsc_gw_t *g, const dmsc_name_t *base, const dmsc_name_t *fh, 
     f->final = last;
     f->expect = UINT64_MAX;
     f->progress_ms = gw__now_ms(g);
-    dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, 8, FETCH_WINDOW_MAX);
+    dmsc_cc_init(&f->cc, DMSC_CC_CUBIC, FETCH_WINDOW_INIT, FETCH_WINDOW_MAX);
     dmsc_rtt_init(&f->rtt);
     /* the first window goes out now; errors (a name too long for a
      * segment) come back here rather than through on_error */
