@@ -23,6 +23,7 @@
 #define OUT_RESUME_BYTES (256u << 10)
 #define IN_MAX_EXTRA (256u << 10) /* pipelined bytes buffered beyond a head */
 #define IDLE_TIMEOUT_MS 60000     /* a keep-alive connection with no request in progress */
+#define HEAD_HOLD_MS 100          /* a held response head goes out by the sweep after this */
 #define HEAD_TIMEOUT_MS 10000     /* from a request's first byte to its complete head */
 #define REQUEST_RETX_MS 500       /* a GET/HEAD unanswered this long is sent again (doubling) */
 
@@ -106,7 +107,7 @@ static void dirty_remove(gw_econn_t *c)
 static void conn_flush(gw_econn_t *c)
 {
     dirty_remove(c);
-    if (c->closing || !c->out.len) return;
+    if (c->closing || !c->out.len || c->hold_since) return;
     uv_buf_t b = uv_buf_init((char *)c->out.p, (unsigned)c->out.len);
     int w = uv_try_write(&c->u.s, &b, 1);
     size_t done = w > 0 ? (size_t)w : 0;
@@ -139,6 +140,20 @@ static void conn_flush(gw_econn_t *c)
     if (c->req && c->req->fetch && c->wq_bytes < OUT_RESUME_BYTES) gw__fetch_resume(c->req->fetch);
     if (c->closing) return;
     if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) gw__econn_close(c);
+}
+
+/* Stop holding c's output back; it goes out with this turn's flush. */
+static void hold_release(gw_econn_t *c)
+{
+    if (!c->hold_since) return;
+    c->hold_since = 0;
+    if (c->out.len && !c->dpprev) {
+        dmsc_gw_t *g = c->g;
+        c->dnext = g->dirty;
+        if (c->dnext) c->dnext->dpprev = &c->dnext;
+        c->dpprev = &g->dirty;
+        g->dirty = c;
+    }
 }
 
 static void flush_all(dmsc_gw_t *g)
@@ -484,6 +499,7 @@ static int fetch_data(void *arg, const uint8_t *p, size_t n)
     gw_econn_t *c = r->c;
     c->g->ctr.body_bytes_out += n;
     if (r->is_head) return 0;
+    hold_release(c);
     if (r->resp_framing == DMSC_HTTP_BODY_CHUNKED) {
         dmsc_gw_buf_t b;
         dmsc_gw_buf_init(&b, 0);
@@ -574,6 +590,12 @@ static void respond(ereq_t *r, const gw_answer_t *a)
     r->resp_started = true;
     r->resp_framing = framing;
     if (!keep) c->want_close = true;
+    /* A segmented body of known length: its first segments are one round
+     * trip away. The head waits for them (released by the first body bytes,
+     * the end, an error, or the sweep): one write instead of two. */
+    if (rp->body == DMSC_HMAP_BODY_SEGMENTED && !r->is_head && !nobody &&
+        framing == DMSC_HTTP_BODY_LENGTH && len > 0)
+        c->hold_since = gw__now_ms(g) | 1;
     if (rp->body == DMSC_HMAP_BODY_INLINE && !r->is_head && !nobody)
         dmsc_gw_buf_append(&b, rp->body_data.p, rp->body_data.n);
     conn_write_buf(c, &b);
@@ -604,6 +626,7 @@ static void on_response(void *arg, int result, const dmsc_data_t *d, uint64_t na
 static void req_complete(ereq_t *r)
 {
     gw_econn_t *c = r->c;
+    hold_release(c);
     r->done = true;
     c->g->ctr.egress_responses++;
     if (!r->body_ended && r->body_mode != BODY_NONE) c->want_close = true;
@@ -982,6 +1005,7 @@ void gw__egress_sweep(dmsc_gw_t *g)
     uint64_t now = gw__now_ms(g);
     for (gw_econn_t *c = g->econns, *nx; c; c = nx) {
         nx = c->next;
+        if (c->hold_since && now - c->hold_since >= HEAD_HOLD_MS) hold_release(c);
         if (c->closing || c->want_close || c->req || c->wq_bytes) continue;
         if (c->h2) {
             if (now - c->last_rx > IDLE_TIMEOUT_MS) gw__econn_close(c);

@@ -249,6 +249,8 @@ struct gw_econn {
     gw_econn_t *dnext, **dpprev; /* on the gateway's dirty list while out has bytes */
     bool h1;                     /* a first HTTP/1 request was parsed: no preface check */
     uint64_t last_rx;            /* ms: last bytes from the client (idle and slow-head timeouts) */
+    uint64_t hold_since;         /* ms, 0: none. A response head held back until its body's first
+                                    bytes (one write for both; egress.c conn_flush) */
 };
 
 /* An owned copy of a request head (a parser's views die with its input). */
