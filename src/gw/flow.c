@@ -68,6 +68,13 @@ struct gw_stream {
     gw_stream_cb_t cb;
     void *arg;
     size_t segsize;
+    /* Segment buffers are bufsize (the packet size) bytes, the body ending
+     * at body_end: where a Data's Content ends once encoded (the digest
+     * signature after it), so a segment is encoded in its own buffer without
+     * copying the body (stream_encode). A full segment's body starts at
+     * body_end - segsize; a shorter one is moved to end at body_end when
+     * pushed. */
+    size_t bufsize, body_end;
 
     /* produced segments seg_lo .. seg_lo + nsegs - 1 */
     uint8_t **segs;
@@ -146,7 +153,7 @@ static void stream_destroy(gw_stream_t *s)
             if (s->g->cut[i] == s) s->g->cut[i] = NULL;
     for (uint64_t i = 0; i < s->nsegs; i++)
         free(s->segs[i]);
-    s->g->stream_bytes -= (s->nsegs + 1) * s->segsize;
+    s->g->stream_bytes -= (s->nsegs + 1) * s->bufsize;
     free(s->segs);
     free(s->seglen);
     free(s->cur);
@@ -174,12 +181,14 @@ int gw__stream_new(dmsc_gw_t *g, const dmsc_name_t *base, uint64_t freshness_ms,
      * signature: keep it under the datagram ceiling */
     size_t room = g->pkt_max - 512 - (size_t)s->base.name.len;
     s->segsize = room > g->cfg.gateway.segment_size ? g->cfg.gateway.segment_size : room;
-    if (s->segsize < 512 || !(s->cur = malloc(s->segsize)) || streams_insert(g, s)) {
+    s->bufsize = g->pkt_max;
+    s->body_end = g->pkt_max - g->data_tail;
+    if (s->segsize < 512 || !(s->cur = malloc(s->bufsize)) || streams_insert(g, s)) {
         free(s->cur);
         free(s);
         return DMSC_ENOMEM;
     }
-    g->stream_bytes += s->segsize; /* cur */
+    g->stream_bytes += s->bufsize; /* cur */
     *out = s;
     return 0;
 }
@@ -232,22 +241,35 @@ uint64_t gw__stream_bytes(const gw_stream_t *s)
     return s->bytes;
 }
 
-/* Encode segment `seg` into g->buf; *wire set. 0 or an error. */
+/* Body of the stored segment at index i (see struct gw_stream). */
+static uint8_t *seg_body(const gw_stream_t *s, uint64_t i)
+{
+    return s->segs[i] + s->body_end - s->seglen[i];
+}
+
+/* Encode segment `seg`; *wire set (in the segment's own buffer, or in g->buf
+ * for a final segment with trailers). 0 or an error. */
 static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
 {
     dmsc_gw_t *g = s->g;
     bool final = s->ended && seg == s->ended_at_seg;
+    uint64_t i = seg - s->seg_lo;
     dmsc_hmap_segment_t hs;
     memset(&hs, 0, sizeof hs);
-    hs.body = dmsc_slice(s->segs[seg - s->seg_lo], s->seglen[seg - s->seg_lo]);
+    hs.body = dmsc_slice(seg_body(s, i), s->seglen[i]);
+    /* built where the Data's Content goes: in place, the headers written in
+     * front of the body and the signature after it (the body is not moved,
+     * so encoding again for a retransmission gives the same packet). Trailers
+     * go after the body: that segment is built in g->buf (one copy). */
+    uint8_t *buf = s->segs[i];
     if (final && s->ntrailers) {
         hs.has_trailers = true;
         memcpy(hs.trailers, s->trailers, s->ntrailers * sizeof *s->trailers);
         hs.ntrailers = s->ntrailers;
+        buf = g->buf;
     }
-    /* built where the Data's Content goes: the body is copied once */
     dmsc_slice_t content;
-    int rc = dmsc_hmap_segment_encode(&hs, g->buf, g->pkt_max - g->data_tail, &content);
+    int rc = dmsc_hmap_segment_encode(&hs, buf, g->pkt_max - g->data_tail, &content);
     if (rc) return rc;
     dmsc_namebuf_t nb;
     dmsc_namebuf_copy(&nb, &s->base.name);
@@ -265,7 +287,7 @@ static int stream_encode(gw_stream_t *s, uint64_t seg, dmsc_slice_t *wire)
             d.final_block = dmsc_name_comp(&fb.name, 0);
         }
     }
-    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), g->buf, g->pkt_max, wire);
+    return dmsc_data_encode(&d, dmsc_sig_digest_signer(), buf, g->pkt_max, wire);
 }
 
 static bool seg_available(const gw_stream_t *s, uint64_t seg)
@@ -302,7 +324,7 @@ static void stream_trim(gw_stream_t *s)
     uint64_t asked = s->highest_asked - 1;
     while (s->nsegs > 0 && s->seg_lo + keep_segs < asked) {
         free(s->segs[0]);
-        s->g->stream_bytes -= s->segsize;
+        s->g->stream_bytes -= s->bufsize;
         memmove(s->segs, s->segs + 1, (s->nsegs - 1) * sizeof *s->segs);
         memmove(s->seglen, s->seglen + 1, (s->nsegs - 1) * sizeof *s->seglen);
         s->nsegs--;
@@ -441,9 +463,11 @@ static int stream_push(gw_stream_t *s)
         s->seglen = nl;
         s->segs_cap = cap;
     }
-    uint8_t *nb = malloc(s->segsize);
+    uint8_t *nb = malloc(s->bufsize);
     if (!nb) return DMSC_ENOMEM;
-    s->g->stream_bytes += s->segsize;
+    s->g->stream_bytes += s->bufsize;
+    if (s->cur_len < s->segsize) /* a short one ends at body_end too */
+        memmove(s->cur + s->body_end - s->cur_len, s->cur + s->body_end - s->segsize, s->cur_len);
     s->segs[s->nsegs] = s->cur;
     s->seglen[s->nsegs] = (uint32_t)s->cur_len;
     s->nsegs++;
@@ -465,7 +489,7 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
         }
         size_t k = s->segsize - s->cur_len;
         if (k > n) k = n;
-        memcpy(s->cur + s->cur_len, p, k);
+        memcpy(s->cur + s->body_end - s->segsize + s->cur_len, p, k);
         s->cur_len += k;
         s->bytes += k;
         p += k;
