@@ -23,12 +23,16 @@
 #define STREAM_PAUSE_BYTES (4u << 20)  /* produced but not asked for yet: pause the writer */
 #define STREAM_RETAIN_BYTES (4u << 20) /* kept behind the highest segment asked for */
 #define STREAM_HELD_MAX 512            /* Interests held for future segments */
-/* All streams of a node together: past this many bytes of segments, the
- * streams kept only for retransmissions (released, final segment served),
- * oldest first, are freed down to 3/4 of it (counted as evicted); if that
- * is not enough, writers pause (a caller that never fetches cannot make
- * the node buffer without bound; counted as buffer_full) */
-#define STREAMS_BYTES_MAX ((uint64_t)256 << 20)
+/* All streams of a node together: past gateway.buffer_max bytes of
+ * segments, the streams kept only for retransmissions (released, final
+ * segment served at least STREAM_EVICT_AGE_MS ago), oldest first, are freed
+ * down to 3/4 of it (counted as evicted); if that is not enough, writers
+ * pause (a caller that never fetches cannot make the node buffer without
+ * bound; counted as buffer_full). A body whose last segment went out just
+ * now is not evicted: a consumer may still ask again for a lost segment
+ * (its retransmission timeout is 250 ms or more), and losing the body
+ * then fails its response; pausing writers only slows new ones. */
+#define STREAM_EVICT_AGE_MS 1000
 #define STREAM_LINGER_MS 10000 /* after release, or since the last Interest for it */
 /* ... once the final segment went out: long enough for the retransmission
  * of a lost tail segment (a few consumer RTOs); streams past their final
@@ -89,6 +93,7 @@ struct gw_stream {
     uint64_t last_cut;      /* ms: last partial segment cut (stream_maybe_cut) */
     uint64_t highest_asked; /* +1; 0 = nothing asked yet */
     uint64_t linger_until;
+    uint64_t final_at;     /* ms: when the final segment first went out */
     uint64_t ended_at_seg; /* final segment index when ended */
     bool total_known;      /* the body length was announced: final index known early */
     uint64_t final_seg;
@@ -308,7 +313,8 @@ static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
     gw__send_data(s->g, wire.p, wire.n, token, s->freshness == 0);
     if (s->ended && seg == s->ended_at_seg && !s->final_served) {
         s->final_served = true;
-        uint64_t soon = gw__now_ms(s->g) + STREAM_LINGER_DONE_MS;
+        s->final_at = gw__now_ms(s->g);
+        uint64_t soon = s->final_at + STREAM_LINGER_DONE_MS;
         if (s->released) {
             s->g->streams_done++;
             if (s->linger_until > soon) s->linger_until = soon;
@@ -440,11 +446,14 @@ static void streams_evict(dmsc_gw_t *g, const gw_stream_t *keep)
     gw_stream_t **v = malloc(g->streams_done * sizeof *v);
     if (!v) return;
     size_t k = 0;
+    uint64_t now = gw__now_ms(g);
     for (size_t i = 0; i < g->streams_cap; i++)
         for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
-            if (s->released && s->final_served && s != keep) v[k++] = s;
+            if (s->released && s->final_served && s != keep &&
+                now - s->final_at >= STREAM_EVICT_AGE_MS)
+                v[k++] = s;
     qsort(v, k, sizeof *v, evict_order);
-    for (size_t i = 0; i < k && g->stream_bytes > STREAMS_BYTES_MAX / 4 * 3; i++) {
+    for (size_t i = 0; i < k && g->stream_bytes > g->cfg.gateway.buffer_max / 4 * 3; i++) {
         stream_destroy(v[i]);
         g->ctr.seg_evicted++;
     }
@@ -501,8 +510,9 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
         s->paused = true;
         return 1;
     }
-    if (s->g->stream_bytes > STREAMS_BYTES_MAX) streams_evict(s->g, s);
-    if (s->g->stream_bytes > STREAMS_BYTES_MAX && stream_unasked_bytes(s) > 0) {
+    uint64_t cap = s->g->cfg.gateway.buffer_max;
+    if (s->g->stream_bytes > cap) streams_evict(s->g, s);
+    if (s->g->stream_bytes > cap && stream_unasked_bytes(s) > 0) {
         s->g->ctr.seg_buffer_full++;
         s->paused = true;
         return 1;

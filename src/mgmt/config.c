@@ -79,6 +79,7 @@ void dmsc_config_default(dmsc_config_t *c)
     c->gateway.inline_max = 4096;
     c->gateway.segment_size = 8000;
     c->gateway.head_max = 16384;
+    c->gateway.buffer_max = 256ull << 20;
     c->gateway.max_connections = 1024;
 }
 
@@ -817,6 +818,8 @@ static int gateway_pair(ctx_t *x, void *obj, const char *key, yaml_node_t *v)
     if (!strcmp(key, "inline_max")) return get_size(x, v, 0, 6144, &c->gateway.inline_max);
     if (!strcmp(key, "segment_size"))
         return get_size(x, v, 1024, DMSC_TLV_MAX_PACKET - 4096, &c->gateway.segment_size);
+    if (!strcmp(key, "buffer_max"))
+        return get_size(x, v, 1ull << 20, 1ull << 40, &c->gateway.buffer_max);
     if (!strcmp(key, "head_max"))
         return get_size(x, v, 1024, DMSC_HTTP_HEAD_MAX_LIMIT, &c->gateway.head_max);
     if (!strcmp(key, "max_connections")) {

@@ -135,10 +135,11 @@ typedef struct {
         uint64_t timeout_ms;                  /* request timeout: 10 s */
         uint64_t body_max;                    /* request and response bodies: 64 MiB */
         uint64_t inline_max;                  /* bodies up to this travel in one packet: 4 KiB */
-        uint64_t segment_size; /* body bytes per segment: 8000 (fits a UDP face's 8800) */
-        uint64_t head_max;                    /* HTTP head bytes: 16 KiB */
-        uint32_t max_connections;             /* client connections: 1024 */
-        dmsc_config_gw_host_t *hosts;         /* gateway.hosts (heap, owned) */
+        uint64_t segment_size;        /* body bytes per segment: 8000 (fits a UDP face's 8800) */
+        uint64_t head_max;            /* HTTP head bytes: 16 KiB */
+        uint64_t buffer_max;          /* segments of bodies served, all streams: 256 MiB */
+        uint32_t max_connections;     /* client connections: 1024 */
+        dmsc_config_gw_host_t *hosts; /* gateway.hosts (heap, owned) */
         size_t n_hosts;
         dmsc_config_gw_path_t *paths; /* gateway.paths (heap, owned) */
         size_t n_paths;

@@ -147,6 +147,10 @@ static void test_full(void **state)
     assert_string_equal(d.routes[1].prefix, "/svc/a");
     dmsc_config_free(&d);
 
+    assert_int_equal(c.gateway.buffer_max, 256ull << 20); /* default */
+    assert_int_equal(load(&c, "gateway: {buffer_max: 1G}\n", err, sizeof err), 0);
+    assert_int_equal(c.gateway.buffer_max, 1ull << 30);
+
     /* a second document replaces lists and keeps other keys */
     assert_int_equal(load(&c, "routes: []\nlog: {level: warn}\n", err, sizeof err), 0);
     assert_int_equal(c.n_routes, 0);
@@ -196,6 +200,7 @@ static void test_errors(void **state)
     expect_error("listen: [1, 2]\n", "expected a mapping");
     expect_error("listen: {udp: {enabled: maybe}}\n", "true or false");
     expect_error("listen: {udp: {port: 1}\n", "YAML syntax");
+    expect_error("gateway: {buffer_max: 100K}\n", "gateway.buffer_max: size out of range");
 }
 
 static void test_file(void **state)
