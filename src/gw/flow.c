@@ -25,14 +25,14 @@
 #define STREAM_HELD_MAX 512            /* Interests held for future segments */
 /* All streams of a node together: past gateway.buffer_max bytes of
  * segments, the streams kept only for retransmissions (released, final
- * segment served at least STREAM_EVICT_AGE_MS ago), oldest first, are freed
+ * segment served, for at least STREAM_EVICT_AGE_MS), oldest first, are freed
  * down to 3/4 of it (counted as evicted); if that is not enough, writers
  * pause (a caller that never fetches cannot make the node buffer without
  * bound; counted as buffer_full). A body whose last segment went out just
  * now is not evicted: a consumer may still ask again for a lost segment
  * (its retransmission timeout is 250 ms or more), and losing the body
  * then fails its response; pausing writers only slows new ones. */
-#define STREAM_EVICT_AGE_MS 1000
+#define STREAM_EVICT_AGE_MS 500
 #define STREAM_LINGER_MS 10000 /* after release, or since the last Interest for it */
 /* ... once the final segment went out: long enough for the retransmission
  * of a lost tail segment (a few consumer RTOs); streams past their final
@@ -93,9 +93,10 @@ struct gw_stream {
     uint64_t last_cut;      /* ms: last partial segment cut (stream_maybe_cut) */
     uint64_t highest_asked; /* +1; 0 = nothing asked yet */
     uint64_t linger_until;
-    uint64_t final_at;     /* ms: when the final segment first went out */
-    uint64_t ended_at_seg; /* final segment index when ended */
-    bool total_known;      /* the body length was announced: final index known early */
+    uint64_t done_at;           /* ms: released and past the final segment since (evictable) */
+    gw_stream_t *dnext, *dprev; /* on g->done_head list while evictable */
+    uint64_t ended_at_seg;      /* final segment index when ended */
+    bool total_known;           /* the body length was announced: final index known early */
     uint64_t final_seg;
 
     dmsc_http_field_t *trailers;
@@ -152,7 +153,15 @@ static void streams_remove(dmsc_gw_t *g, gw_stream_t *s)
 static void stream_destroy(gw_stream_t *s)
 {
     streams_remove(s->g, s);
-    if (s->released && s->final_served) s->g->streams_done--;
+    if (s->released && s->final_served) {
+        gw_stream_t **pp = s->dprev ? &s->dprev->dnext : &s->g->done_head;
+        *pp = s->dnext;
+        if (s->dnext)
+            s->dnext->dprev = s->dprev;
+        else
+            s->g->done_tail = s->dprev;
+        s->g->streams_done--;
+    }
     if (s->cut_queued)
         for (size_t i = 0; i < s->g->ncut; i++)
             if (s->g->cut[i] == s) s->g->cut[i] = NULL;
@@ -300,6 +309,21 @@ static bool seg_available(const gw_stream_t *s, uint64_t seg)
     return seg >= s->seg_lo && seg < s->seg_lo + s->nsegs;
 }
 
+/* s is released and past its final segment: evictable from now on. */
+static void stream_done(gw_stream_t *s)
+{
+    dmsc_gw_t *g = s->g;
+    g->streams_done++;
+    s->done_at = gw__now_ms(g);
+    s->dnext = NULL;
+    s->dprev = g->done_tail;
+    if (g->done_tail)
+        g->done_tail->dnext = s;
+    else
+        g->done_head = s;
+    g->done_tail = s;
+}
+
 static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
 {
     dmsc_slice_t wire;
@@ -313,10 +337,9 @@ static void stream_serve(gw_stream_t *s, uint64_t seg, dmsc_slice_t token)
     gw__send_data(s->g, wire.p, wire.n, token, s->freshness == 0);
     if (s->ended && seg == s->ended_at_seg && !s->final_served) {
         s->final_served = true;
-        s->final_at = gw__now_ms(s->g);
-        uint64_t soon = s->final_at + STREAM_LINGER_DONE_MS;
+        uint64_t soon = gw__now_ms(s->g) + STREAM_LINGER_DONE_MS;
         if (s->released) {
-            s->g->streams_done++;
+            stream_done(s);
             if (s->linger_until > soon) s->linger_until = soon;
         }
     }
@@ -432,32 +455,16 @@ void gw__streams_cut(dmsc_gw_t *g)
     }
 }
 
-static int evict_order(const void *a, const void *b)
-{
-    const gw_stream_t *x = *(gw_stream_t *const *)a, *y = *(gw_stream_t *const *)b;
-    return x->linger_until < y->linger_until ? -1 : x->linger_until > y->linger_until;
-}
-
 /* Over the node-wide cap: free the streams that linger only for
- * retransmissions (never `keep`). */
-static void streams_evict(dmsc_gw_t *g, const gw_stream_t *keep)
+ * retransmissions, oldest first, if evictable for STREAM_EVICT_AGE_MS. */
+static void streams_evict(dmsc_gw_t *g)
 {
-    if (!g->streams_done) return;
-    gw_stream_t **v = malloc(g->streams_done * sizeof *v);
-    if (!v) return;
-    size_t k = 0;
     uint64_t now = gw__now_ms(g);
-    for (size_t i = 0; i < g->streams_cap; i++)
-        for (gw_stream_t *s = g->streams[i]; s; s = s->hnext)
-            if (s->released && s->final_served && s != keep &&
-                now - s->final_at >= STREAM_EVICT_AGE_MS)
-                v[k++] = s;
-    qsort(v, k, sizeof *v, evict_order);
-    for (size_t i = 0; i < k && g->stream_bytes > g->cfg.gateway.buffer_max / 4 * 3; i++) {
-        stream_destroy(v[i]);
+    while (g->done_head && g->stream_bytes > g->cfg.gateway.buffer_max / 4 * 3 &&
+           now - g->done_head->done_at >= STREAM_EVICT_AGE_MS) {
+        stream_destroy(g->done_head);
         g->ctr.seg_evicted++;
     }
-    free(v);
 }
 
 static int stream_push(gw_stream_t *s)
@@ -511,7 +518,7 @@ int gw__stream_write(gw_stream_t *s, const uint8_t *p, size_t n)
         return 1;
     }
     uint64_t cap = s->g->cfg.gateway.buffer_max;
-    if (s->g->stream_bytes > cap) streams_evict(s->g, s);
+    if (s->g->stream_bytes > cap) streams_evict(s->g);
     if (s->g->stream_bytes > cap && stream_unasked_bytes(s) > 0) {
         s->g->ctr.seg_buffer_full++;
         s->paused = true;
@@ -545,7 +552,7 @@ void gw__stream_release(gw_stream_t *s)
 {
     if (!s) return;
     s->released = true;
-    if (s->final_served) s->g->streams_done++;
+    if (s->final_served) stream_done(s);
     s->cb.on_drain = NULL;
     s->linger_until =
         gw__now_ms(s->g) + (s->final_served ? STREAM_LINGER_DONE_MS : STREAM_LINGER_MS);

@@ -96,7 +96,8 @@ struct dmsc_gw {
     size_t ireq_tab_cap, ireq_tab_n;
     uint64_t stream_bytes; /* segment buffers of all streams */
     size_t streams_done;   /* released streams past their final segment (evictable) */
-    gw_stream_t *cut[64];  /* live streams to cut a partial segment from this turn */
+    struct gw_stream *done_head, *done_tail; /* those, oldest first (flow.c) */
+    gw_stream_t *cut[64]; /* live streams to cut a partial segment from this turn */
     size_t ncut;
     uv_timer_t cut_timer; /* .data set once initialised */
 
