@@ -347,31 +347,38 @@ static void on_readable(uv_poll_t *h, int status, int events)
 
 /* ---- sending ---- */
 
+/* Control-message room for a UDP_SEGMENT option. */
+typedef union {
+    struct cmsghdr align;
+    uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
+} gso_ctl_t;
+
+/* Make h a GSO run of seg-byte datagrams (ctl: its control buffer). */
+static void set_gso(struct msghdr *h, gso_ctl_t *ctl, uint16_t seg)
+{
+    memset(ctl, 0, sizeof *ctl);
+    h->msg_control = ctl->b;
+    h->msg_controllen = sizeof ctl->b;
+    struct cmsghdr *c = CMSG_FIRSTHDR(h);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    memcpy(CMSG_DATA(c), &seg, sizeof seg);
+}
+
 /* Send one message now (a datagram, or a run when seg > 0). Returns the
  * sendmsg result; errno as it left it. */
 static ssize_t send_msg(dmsc__udp_channel_t *ch, const struct sockaddr_storage *ra, socklen_t ralen,
                         const struct iovec *iov, int iovcnt, uint16_t seg)
 {
-    union {
-        struct cmsghdr align;
-        uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
-    } ctl;
+    gso_ctl_t ctl;
     struct msghdr m;
     memset(&m, 0, sizeof m);
     m.msg_name = (void *)ra;
     m.msg_namelen = ralen;
     m.msg_iov = (struct iovec *)iov;
     m.msg_iovlen = (size_t)iovcnt;
-    if (seg) {
-        memset(&ctl, 0, sizeof ctl);
-        m.msg_control = ctl.b;
-        m.msg_controllen = sizeof ctl.b;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_UDP;
-        c->cmsg_type = UDP_SEGMENT;
-        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-        memcpy(CMSG_DATA(c), &seg, sizeof seg);
-    }
+    if (seg) set_gso(&m, &ctl, seg);
     return sendmsg(ch->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
@@ -428,12 +435,12 @@ static void tx_split(dmsc__udp_channel_t *ch, const udp_txmsg_t *m, int e)
                       e, max);
         }
     }
+    udp_txmsg_t one = *m; /* each datagram, for tx_lost */
+    one.nseg = 1;
     uint32_t off = 0;
     for (uint16_t k = 0; k < m->nseg; k++) {
         uint32_t n = m->len - off < m->seg ? m->len - off : m->seg;
         struct iovec iov = {ch->txbuf + m->off + off, n};
-        udp_txmsg_t one = *m;
-        one.nseg = 1;
         int err = tx_one(ch, m, &iov, 1, 0);
         if (err) tx_lost(ch, &one, err);
         off += n;
@@ -457,10 +464,7 @@ static void tx_flush(dmsc__udp_channel_t *ch)
     }
     struct mmsghdr mm[UDP_TX_MSGS];
     struct iovec iov[UDP_TX_MSGS];
-    union {
-        struct cmsghdr align;
-        uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
-    } ctl[UDP_TX_MSGS];
+    gso_ctl_t ctl[UDP_TX_MSGS];
     memset(mm, 0, sizeof(mm[0]) * (size_t)n);
     for (int i = 0; i < n; i++) {
         udp_txmsg_t *m = &ch->tx[i];
@@ -471,16 +475,7 @@ static void tx_flush(dmsc__udp_channel_t *ch)
         h->msg_namelen = m->ralen;
         h->msg_iov = &iov[i];
         h->msg_iovlen = 1;
-        if (m->nseg > 1) {
-            memset(&ctl[i], 0, sizeof ctl[i]);
-            h->msg_control = ctl[i].b;
-            h->msg_controllen = sizeof ctl[i].b;
-            struct cmsghdr *c = CMSG_FIRSTHDR(h);
-            c->cmsg_level = SOL_UDP;
-            c->cmsg_type = UDP_SEGMENT;
-            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-            memcpy(CMSG_DATA(c), &m->seg, sizeof m->seg);
-        }
+        if (m->nseg > 1) set_gso(h, &ctl[i], m->seg);
     }
     for (int i = 0; i < n;) {
         int r = sendmmsg(ch->fd, mm + i, (unsigned)(n - i), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -525,8 +520,8 @@ static void flush_unlink(dmsc__udp_channel_t *ch)
     ch->flush_next = NULL;
 }
 
-/* Send now, without batching (no transmit buffer, or a datagram too large
- * for it). */
+/* Send now, without batching (a datagram larger than a run, or at
+ * shutdown). */
 static int send_now(udp_face_t *uf, const struct iovec *iov, int iovcnt)
 {
     udp_txmsg_t m = {.ralen = uf->ralen, .face = uf->base.id, .nseg = 1};
@@ -539,11 +534,12 @@ static int udp_send(dmsc__face_t *f, const struct iovec *iov, int iovcnt, size_t
 {
     udp_face_t *uf = (udp_face_t *)f;
     dmsc__udp_channel_t *ch = uf->ch;
-    if (!ch->txbuf || len > UDP_GSO_BYTES || len > UINT16_MAX || ch->ft->shutting_down)
-        return send_now(uf, iov, iovcnt);
+    if (len > UDP_GSO_BYTES || ch->ft->shutting_down) return send_now(uf, iov, iovcnt);
     udp_txmsg_t *m = ch->ntx ? &ch->tx[ch->ntx - 1] : NULL;
+    /* (open was decided against gso_max when the run began, and a refusal
+     * that lowers gso_max happens in a flush, which empties the queue) */
     bool join = m && m->open && m->face == f->id && len <= m->seg && m->nseg < UDP_GSO_SEGS &&
-                m->len + len <= UDP_GSO_BYTES && m->seg <= uf->gso_max;
+                m->len + len <= UDP_GSO_BYTES;
     if ((!join && ch->ntx == UDP_TX_MSGS) || ch->txlen + len > UDP_TX_BYTES) {
         tx_flush(ch);
         m = NULL;

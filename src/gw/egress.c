@@ -78,18 +78,23 @@ static void on_written(uv_write_t *wr, int status)
     if (c->want_close && c->wq_bytes == 0 && (!c->req || c->req->done)) gw__econn_close(c);
 }
 
+/* Put c on the gateway's dirty list (flushed at the end of the turn). */
+static void dirty_add(gw_econn_t *c)
+{
+    if (c->dpprev) return;
+    dmsc_gw_t *g = c->g;
+    c->dnext = g->dirty;
+    if (c->dnext) c->dnext->dpprev = &c->dnext;
+    c->dpprev = &g->dirty;
+    g->dirty = c;
+}
+
 int gw__econn_write(gw_econn_t *c, const void *p, size_t n)
 {
     if (c->closing || !n) return 0;
     if (dmsc_gw_buf_append(&c->out, p, n)) return DMSC_ENOMEM;
     c->wq_bytes += n;
-    if (!c->dpprev) {
-        dmsc_gw_t *g = c->g;
-        c->dnext = g->dirty;
-        if (c->dnext) c->dnext->dpprev = &c->dnext;
-        c->dpprev = &g->dirty;
-        g->dirty = c;
-    }
+    dirty_add(c);
     return 0;
 }
 
@@ -147,13 +152,7 @@ static void hold_release(gw_econn_t *c)
 {
     if (!c->hold_since) return;
     c->hold_since = 0;
-    if (c->out.len && !c->dpprev) {
-        dmsc_gw_t *g = c->g;
-        c->dnext = g->dirty;
-        if (c->dnext) c->dnext->dpprev = &c->dnext;
-        c->dpprev = &g->dirty;
-        g->dirty = c;
-    }
+    if (c->out.len) dirty_add(c);
 }
 
 static void flush_all(dmsc_gw_t *g)
@@ -595,7 +594,7 @@ static void respond(ereq_t *r, const gw_answer_t *a)
      * the end, an error, or the sweep): one write instead of two. */
     if (rp->body == DMSC_HMAP_BODY_SEGMENTED && !r->is_head && !nobody &&
         framing == DMSC_HTTP_BODY_LENGTH && len > 0)
-        c->hold_since = gw__now_ms(g) | 1;
+        c->hold_since = gw__now_ms(g) | 1; /* never 0 (0: not held) */
     if (rp->body == DMSC_HMAP_BODY_INLINE && !r->is_head && !nobody)
         dmsc_gw_buf_append(&b, rp->body_data.p, rp->body_data.n);
     conn_write_buf(c, &b);
